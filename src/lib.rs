@@ -1,0 +1,172 @@
+//! Flywheel turns a tree of markdown pages into a themed static site.
+//!
+//! The build is a pipeline of plain stages, each a module with one job, and data flows one way:
+//!
+//! 1. [`load`]: walk `content/`, read each file, split off its front matter.
+//! 2. [`parse`]: check front matter against the page's kind ([`front_matter`]) and turn markdown
+//!    into HTML, headings and links ([`markdown`], [`highlight`]); in parallel.
+//! 3. [`resolve`]: URLs, sections and their order, references and backlinks, link and anchor
+//!    checks, tags.
+//! 4. [`render`]: every page through its template, in parallel, into memory; plus the site-wide
+//!    files ([`site_files`]).
+//! 5. [`output`]: write everything to a staging folder and swap it in.
+//!
+//! Every stage reports problems as [`diag::Diagnostic`]s and carries on, so one run lists them all.
+//! Nothing is written unless the whole site built without errors.
+
+pub mod cli;
+pub mod config;
+pub mod diag;
+pub mod front_matter;
+pub mod highlight;
+pub mod load;
+pub mod markdown;
+pub mod output;
+pub mod parse;
+pub mod render;
+pub mod resolve;
+pub mod site_files;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use config::SiteConfig;
+use diag::{Diagnostic, Diagnostics};
+use output::Output;
+
+/// What `flywheel build` was asked to do, after argument parsing.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The site folder, holding `site.toml` and `content/`.
+    pub root: PathBuf,
+    /// Where the site is written; relative paths are taken from `root`.
+    pub output: PathBuf,
+    /// Include pages marked `draft = true`.
+    pub drafts: bool,
+}
+
+/// A site built in memory, with what was found along the way.
+pub struct Built {
+    pub output: Output,
+    pub diagnostics: Diagnostics,
+    /// Pages per kind, for the summary line (`principle` -> 16).
+    pub page_counts: Vec<(String, usize)>,
+    pub elapsed: Duration,
+}
+
+/// Why a build produced no site.
+pub enum BuildError {
+    /// Problems in content, configuration or templates, all of them.
+    Content(Diagnostics),
+    /// Something outside the content went wrong (no site here, the disk).
+    Fatal(String),
+}
+
+/// Runs every stage up to and including rendering; writes nothing.
+pub fn build_in_memory(options: &BuildOptions) -> Result<Built, BuildError> {
+    let started = Instant::now();
+    let root = &options.root;
+    let config_path = root.join(config::CONFIG_FILE);
+    let config_text = std::fs::read_to_string(&config_path).map_err(|e| {
+        BuildError::Fatal(format!(
+            "cannot read {}: {e}; run flywheel in a site folder or pass --root",
+            config_path.display()
+        ))
+    })?;
+    let config = SiteConfig::parse(&config_text).map_err(BuildError::Content)?;
+    let mut diags = Diagnostics::default();
+    let theme = match render::Theme::locate(root, &config.theme) {
+        Ok(theme) => theme,
+        Err(d) => {
+            diags.push(*d);
+            return Err(BuildError::Content(diags));
+        }
+    };
+
+    let loaded = load::load_content(root, &mut diags);
+    let parsed = parse::parse_all(&config, loaded.sources, options.drafts, &mut diags);
+    let site = resolve::resolve(config, parsed, loaded.assets, &mut diags);
+    if diags.has_errors() {
+        return Err(BuildError::Content(diags));
+    }
+
+    let mut out = Output::default();
+    let assets = site_files::add_static_files(root, &theme, &site, &mut out, &mut diags)
+        .map_err(BuildError::Fatal)?;
+    render::render_site(&site, &theme, &assets, &mut out, &mut diags);
+    site_files::add_sitemap_and_robots(&site, &mut out, &mut diags);
+    if diags.has_errors() {
+        return Err(BuildError::Content(diags));
+    }
+    Ok(Built {
+        output: out,
+        diagnostics: diags,
+        page_counts: page_counts(&site),
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Builds the site and writes it to the output folder.
+pub fn build(options: &BuildOptions) -> Result<Built, BuildError> {
+    let built = build_in_memory(options)?;
+    let dest = output_dir(options);
+    built
+        .output
+        .write_atomically(&dest)
+        .map_err(BuildError::Fatal)?;
+    Ok(Built {
+        elapsed: built.elapsed,
+        ..built
+    })
+}
+
+/// The output folder, resolved against the site root.
+pub fn output_dir(options: &BuildOptions) -> PathBuf {
+    if options.output.is_absolute() {
+        options.output.clone()
+    } else {
+        options.root.join(&options.output)
+    }
+}
+
+fn page_counts(site: &resolve::Site) -> Vec<(String, usize)> {
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for page in site.pages.iter().filter(|p| !p.is_section) {
+        *counts.entry(page.kind.clone()).or_default() += 1;
+    }
+    let sections = site.pages.iter().filter(|p| p.is_section).count();
+    let mut counts: Vec<(String, usize)> = counts.into_iter().collect();
+    counts.push(("section".into(), sections));
+    counts
+}
+
+/// The one-line summary: `Built 38 pages (16 principle, ...) in 85 ms with 0 warnings into public/`.
+pub fn summary_line(built: &Built, dest: &Path) -> String {
+    let total: usize = built.page_counts.iter().map(|(_, n)| n).sum();
+    let parts: Vec<String> = built
+        .page_counts
+        .iter()
+        .map(|(kind, n)| format!("{n} {kind}"))
+        .collect();
+    let warnings = built.diagnostics.warning_count();
+    format!(
+        "Built {total} pages ({}) in {} ms with {warnings} warning{} into {}",
+        parts.join(", "),
+        built.elapsed.as_millis(),
+        if warnings == 1 { "" } else { "s" },
+        dest.display()
+    )
+}
+
+/// Prints diagnostics in the human format to standard error.
+pub fn report(diagnostics: Diagnostics) {
+    for d in diagnostics.sorted() {
+        eprint!("{}", d.render_human());
+        eprintln!();
+    }
+}
+
+/// A fatal problem as a diagnostic, for uniform printing.
+pub fn fatal(message: &str) -> Diagnostic {
+    Diagnostic::error(message.to_string())
+}

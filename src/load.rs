@@ -1,0 +1,282 @@
+//! Stage 1, load: walk `content/`, read each file, split off its front matter.
+//!
+//! Nothing here knows about kinds or markdown. The result is a sorted list of source files, so
+//! every later stage sees the same order on every run (the walk order of the file system does
+//! not leak into the output).
+
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use crate::diag::{display_path, Diagnostic, Diagnostics};
+
+/// The folder under the site root that holds the pages.
+pub const CONTENT_DIR: &str = "content";
+
+/// The name of a section's own page.
+pub const SECTION_FILE: &str = "_index.md";
+
+/// A markdown file read from `content/`.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The path under `content/`, with `/` separators (`principles/ownership.md`).
+    pub rel_path: String,
+    /// The path shown in diagnostics, relative to the site root (`content/principles/ownership.md`).
+    pub display_path: String,
+    /// The whole file, BOM removed, NUL characters replaced (they are reserved by the pipeline).
+    pub text: String,
+    /// The byte range of the TOML between the `+++` lines.
+    pub front_matter: std::ops::Range<usize>,
+    /// Where the markdown body starts.
+    pub body_start: usize,
+}
+
+impl SourceFile {
+    pub fn is_section(&self) -> bool {
+        self.rel_path == SECTION_FILE || self.rel_path.ends_with("/_index.md")
+    }
+
+    /// The folder the file is in, under `content/` (empty for the root).
+    pub fn dir(&self) -> &str {
+        self.rel_path.rsplit_once('/').map_or("", |(dir, _)| dir)
+    }
+
+    /// The file name without `.md`.
+    pub fn stem(&self) -> &str {
+        let name = self
+            .rel_path
+            .rsplit_once('/')
+            .map_or(&*self.rel_path, |(_, n)| n);
+        name.strip_suffix(".md").unwrap_or(name)
+    }
+
+    pub fn front_matter_text(&self) -> &str {
+        &self.text[self.front_matter.clone()]
+    }
+
+    pub fn body(&self) -> &str {
+        &self.text[self.body_start..]
+    }
+}
+
+/// A file under `content/` that is not markdown: copied to the output at the same path.
+#[derive(Debug, Clone)]
+pub struct AssetFile {
+    pub rel_path: String,
+    pub path: PathBuf,
+}
+
+/// Everything the load stage found.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub sources: Vec<SourceFile>,
+    pub assets: Vec<AssetFile>,
+}
+
+/// Walks `root/content` and reads every markdown file, reporting unreadable ones.
+pub fn load_content(root: &Path, diags: &mut Diagnostics) -> Loaded {
+    let content = root.join(CONTENT_DIR);
+    let mut loaded = Loaded::default();
+    if !content.is_dir() {
+        diags.push(
+            Diagnostic::error("the site has no content/ folder")
+                .in_file(CONTENT_DIR)
+                .with_hint("create content/_index.md for the home page"),
+        );
+        return loaded;
+    }
+    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let walker = WalkDir::new(&content)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+    let mut paths = Vec::new();
+    for entry in walker {
+        match entry {
+            Ok(entry) => {
+                let shown = display_path(root, entry.path());
+                if entry.path_is_symlink() && !symlink_stays_inside(entry.path(), &canonical_root) {
+                    diags.push(
+                        Diagnostic::error("symbolic link points outside the site folder")
+                            .in_file(&shown)
+                            .with_hint("copy the file into the site instead of linking to it"),
+                    );
+                    continue;
+                }
+                if entry.file_type().is_dir() {
+                    continue;
+                }
+                let Some(rel) = rel_path(&content, entry.path()) else {
+                    diags.push(
+                        Diagnostic::error("file name is not valid UTF-8")
+                            .in_file(&shown)
+                            .with_hint("rename the file using UTF-8 characters"),
+                    );
+                    continue;
+                };
+                paths.push((rel, entry.into_path()));
+            }
+            Err(err) => {
+                let shown = err
+                    .path()
+                    .map_or_else(|| CONTENT_DIR.to_string(), |p| display_path(root, p));
+                diags.push(Diagnostic::error(format!("cannot read: {err}")).in_file(&shown));
+            }
+        }
+    }
+    for (rel, path) in paths {
+        if rel.ends_with(".md") {
+            if let Some(source) = read_source(root, &rel, &path, diags) {
+                loaded.sources.push(source);
+            }
+        } else {
+            loaded.assets.push(AssetFile {
+                rel_path: rel,
+                path,
+            });
+        }
+    }
+    loaded
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_str().is_some_and(|n| n.starts_with('.'))
+}
+
+fn symlink_stays_inside(path: &Path, canonical_root: &Path) -> bool {
+    path.canonicalize()
+        .is_ok_and(|target| target.starts_with(canonical_root))
+}
+
+fn rel_path(base: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(base).ok()?;
+    let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
+    Some(parts?.join("/"))
+}
+
+fn read_source(root: &Path, rel: &str, path: &Path, diags: &mut Diagnostics) -> Option<SourceFile> {
+    let display = format!("{CONTENT_DIR}/{rel}");
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            diags.push(
+                Diagnostic::error(format!("cannot read file: {err}"))
+                    .in_file(&display_path(root, path)),
+            );
+            return None;
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            let valid = err.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(err.as_bytes()).into_owned();
+            let at = lossy
+                .char_indices()
+                .find(|(_, c)| *c == char::REPLACEMENT_CHARACTER)
+                .map_or(valid, |(i, _)| i);
+            diags.push(
+                Diagnostic::error("file is not valid UTF-8")
+                    .at(&display, &lossy, at..at + 1)
+                    .with_hint("save the file with UTF-8 encoding"),
+            );
+            return None;
+        }
+    };
+    let text = text
+        .strip_prefix('\u{feff}')
+        .map(str::to_string)
+        .unwrap_or(text)
+        .replace('\0', "\u{fffd}");
+    let (front_matter, body_start) = match split_front_matter(&text) {
+        Ok(split) => split,
+        Err(diag) => {
+            diags.push(diag.at(&display, &text, 0..3));
+            return None;
+        }
+    };
+    Some(SourceFile {
+        rel_path: rel.to_string(),
+        display_path: display,
+        text,
+        front_matter,
+        body_start,
+    })
+}
+
+/// Finds the TOML between a first line `+++` and the next line that is `+++`.
+///
+/// Returns the TOML's byte range and where the body starts. Lines may end in `\r\n`.
+pub fn split_front_matter(text: &str) -> Result<(std::ops::Range<usize>, usize), Box<Diagnostic>> {
+    let mut lines = line_spans(text);
+    let Some((first_start, first_end, first_next)) = lines.next() else {
+        return Err(Box::new(missing_front_matter()));
+    };
+    if text[first_start..first_end].trim_end() != "+++" {
+        return Err(Box::new(missing_front_matter()));
+    }
+    for (start, end, next) in lines {
+        if text[start..end].trim_end() == "+++" {
+            return Ok((first_next..start, next));
+        }
+    }
+    let _ = first_end;
+    Err(Box::new(
+        Diagnostic::error("front matter is never closed")
+            .with_hint("end the front matter with a line holding only `+++`"),
+    ))
+}
+
+fn missing_front_matter() -> Diagnostic {
+    Diagnostic::error("page has no front matter")
+        .with_hint("start the file with a `+++` line, `title = \"...\"`, and another `+++` line")
+}
+
+/// Yields (start, end without line ending, start of the next line) for each line.
+fn line_spans(text: &str) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        if pos >= text.len() {
+            return None;
+        }
+        let start = pos;
+        let (end, next) = match text[start..].find('\n') {
+            Some(i) => (start + i, start + i + 1),
+            None => (text.len(), text.len()),
+        };
+        pos = next;
+        let end = if text[start..end].ends_with('\r') {
+            end - 1
+        } else {
+            end
+        };
+        Some((start, end, next))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_front_matter_with_crlf() {
+        let text = "+++\r\ntitle = \"a\"\r\n+++\r\nbody\r\n";
+        let (fm, body) = split_front_matter(text).unwrap();
+        assert_eq!(&text[fm], "title = \"a\"\r\n");
+        assert_eq!(&text[body..], "body\r\n");
+    }
+
+    #[test]
+    fn unclosed_front_matter_is_an_error() {
+        let err = split_front_matter("+++\ntitle = \"a\"\n").unwrap_err();
+        assert_eq!(err.message, "front matter is never closed");
+    }
+
+    #[test]
+    fn empty_file_has_no_front_matter() {
+        assert_eq!(
+            split_front_matter("").unwrap_err().message,
+            "page has no front matter"
+        );
+    }
+}

@@ -1,0 +1,655 @@
+//! Stage 2, parse: a page's markdown body becomes HTML, its headings, and its links.
+//!
+//! Links between pages are written by contributors as relative paths to source files
+//! (`../principles/ownership.md#in-practice`), which also work in a repository browser. The
+//! parser cannot turn them into URLs yet (it does not know every page), so it leaves a
+//! placeholder, `\0N\0`, in the HTML and records link `N`. The resolve stage checks each link and
+//! the render stage swaps the placeholders for relative URLs. NUL cannot occur in the HTML
+//! otherwise: the load stage replaces it in every source file.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use pulldown_cmark::{
+    BlockQuoteKind, CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag,
+    TagEnd,
+};
+use pulldown_cmark_escape::{escape_href, escape_html, escape_html_body_text};
+
+use crate::diag::Diagnostic;
+use crate::highlight::{highlight, Highlighted};
+
+/// Words per minute for the reading time estimate.
+const READING_SPEED: usize = 220;
+
+/// Longest summary, in characters, taken from the first paragraph.
+const SUMMARY_LENGTH: usize = 240;
+
+/// A heading of the page, with its unique id.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Heading {
+    pub level: u8,
+    pub id: String,
+    /// The heading's text, without markup.
+    pub text: String,
+}
+
+/// Where a link in the body points, as the contributor wrote it.
+#[derive(Debug, Clone)]
+pub struct LinkRef {
+    /// The target file under `content/` (`principles/ownership.md`), or `None` for `#anchor` links
+    /// within the same page.
+    pub target: Option<String>,
+    pub fragment: Option<String>,
+    /// Where the link is in the file's bytes.
+    pub span: Range<usize>,
+    /// Whether the target is a page (`.md`) or a file copied as is (an image).
+    pub is_page: bool,
+}
+
+/// What the parse stage knows about one page body.
+#[derive(Debug, Clone, Default)]
+pub struct ParsedBody {
+    /// The HTML, with a `\0N\0` placeholder for each link of `links`.
+    pub html: String,
+    pub links: Vec<LinkRef>,
+    pub headings: Vec<Heading>,
+    pub word_count: usize,
+    /// Minutes, at least one.
+    pub reading_time: usize,
+    /// The first paragraph as plain text, shortened.
+    pub summary: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The markdown extensions Flywheel turns on.
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_GFM
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_DEFINITION_LIST
+}
+
+/// Where the body sits, so positions can be reported against the whole file.
+pub struct BodySource<'a> {
+    /// The whole file, for diagnostics.
+    pub file_text: &'a str,
+    pub display_path: &'a str,
+    /// Where the body starts in `file_text`.
+    pub body_start: usize,
+    /// The folder of the file under `content/`, for resolving relative links.
+    pub dir: &'a str,
+}
+
+/// Parses a markdown body into HTML with link placeholders, headings and page statistics.
+pub fn parse_body(src: &BodySource<'_>) -> ParsedBody {
+    let body = &src.file_text[src.body_start..];
+    let mut out = ParsedBody::default();
+    let mut ids = HeadingIds::default();
+    let mut events: Vec<Event<'_>> = Vec::new();
+    let mut parser = Parser::new_ext(body, options()).into_offset_iter();
+    let mut first_paragraph: Option<String> = None;
+    let mut in_paragraph = 0usize;
+    let mut paragraph_text = String::new();
+    let mut image: Option<PendingImage> = None;
+
+    while let Some((event, range)) = parser.next() {
+        let span = src.body_start + range.start..src.body_start + range.end;
+        match event {
+            Event::Start(Tag::Heading {
+                level, id, classes, ..
+            }) => {
+                let inner = collect_until_end(&mut parser);
+                let text = plain_text(&inner);
+                let id = ids.unique(id.as_deref().map_or_else(|| slugify(&text), str::to_string));
+                let class = if classes.is_empty() {
+                    String::new()
+                } else {
+                    format!(" class=\"{}\"", escape_attr(&classes.join(" ")))
+                };
+                let tag = heading_tag(level);
+                events.push(Event::Html(
+                    format!("<{tag} id=\"{}\"{class}>", escape_attr(&id)).into(),
+                ));
+                for (inner_event, inner_range) in inner {
+                    let inner_span =
+                        src.body_start + inner_range.start..src.body_start + inner_range.end;
+                    push_inline(
+                        src,
+                        inner_event,
+                        inner_span,
+                        &mut out,
+                        &mut events,
+                        &mut image,
+                    );
+                }
+                events.push(Event::Html(
+                    format!(
+                        " <a class=\"heading-anchor\" href=\"#{}\" aria-label=\"Link to this section\">#</a></{tag}>\n",
+                        escape_attr(&id)
+                    )
+                    .into(),
+                ));
+                out.headings.push(Heading {
+                    level: level as u8,
+                    id,
+                    text,
+                });
+            }
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let lang = match &kind {
+                    CodeBlockKind::Fenced(info) => {
+                        info.split([' ', ',', '{']).next().unwrap_or("").to_string()
+                    }
+                    CodeBlockKind::Indented => String::new(),
+                };
+                let mut code = String::new();
+                for (inner, _) in parser.by_ref() {
+                    match inner {
+                        Event::Text(t) => code.push_str(&t),
+                        Event::End(TagEnd::CodeBlock) => break,
+                        _ => {}
+                    }
+                }
+                out.word_count += count_words(&code);
+                events.push(Event::Html(
+                    render_code(src, &code, &lang, span, &mut out).into(),
+                ));
+            }
+            Event::Start(Tag::BlockQuote(Some(kind))) => {
+                let (class, title) = alert(kind);
+                events.push(Event::Html(
+                    format!("<div class=\"alert alert-{class}\" role=\"note\"><p class=\"alert-title\">{title}</p>\n").into(),
+                ));
+            }
+            Event::End(TagEnd::BlockQuote(Some(_))) => events.push(Event::Html("</div>\n".into())),
+            Event::Start(Tag::Paragraph) => {
+                in_paragraph += 1;
+                events.push(Event::Start(Tag::Paragraph));
+            }
+            Event::End(TagEnd::Paragraph) => {
+                in_paragraph = in_paragraph.saturating_sub(1);
+                if first_paragraph.is_none() && !paragraph_text.trim().is_empty() {
+                    first_paragraph = Some(std::mem::take(&mut paragraph_text));
+                }
+                events.push(Event::End(TagEnd::Paragraph));
+            }
+            other => {
+                if in_paragraph > 0 && first_paragraph.is_none() {
+                    if let Event::Text(t) | Event::Code(t) = &other {
+                        paragraph_text.push_str(t);
+                    } else if matches!(other, Event::SoftBreak | Event::HardBreak) {
+                        paragraph_text.push(' ');
+                    }
+                }
+                push_inline(src, other, span, &mut out, &mut events, &mut image);
+            }
+        }
+    }
+    pulldown_cmark::html::push_html(&mut out.html, events.into_iter());
+    out.reading_time = out.word_count.div_ceil(READING_SPEED).max(1);
+    out.summary = shorten(first_paragraph.unwrap_or_default().trim(), SUMMARY_LENGTH);
+    out
+}
+
+type Spanned<'a> = (Event<'a>, Range<usize>);
+
+/// Takes the events up to the end of the current tag (used for headings).
+fn collect_until_end<'a>(parser: &mut impl Iterator<Item = Spanned<'a>>) -> Vec<Spanned<'a>> {
+    let mut depth = 0usize;
+    let mut inner = Vec::new();
+    for (event, range) in parser.by_ref() {
+        match &event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) if depth == 0 => break,
+            Event::End(_) => depth -= 1,
+            _ => {}
+        }
+        inner.push((event, range));
+    }
+    inner
+}
+
+fn plain_text(events: &[Spanned<'_>]) -> String {
+    let mut text = String::new();
+    for (event, _) in events {
+        if let Event::Text(t) | Event::Code(t) = event {
+            text.push_str(t);
+        }
+    }
+    text.trim().to_string()
+}
+
+/// Handles links and images (rewritten to placeholders) and passes everything else through.
+///
+/// An image's alt text arrives as the events between its start and end; they are gathered as
+/// plain text into `Pending image` and the whole `<img>` is emitted at the end.
+fn push_inline<'a>(
+    src: &BodySource<'_>,
+    event: Event<'a>,
+    span: Range<usize>,
+    out: &mut ParsedBody,
+    events: &mut Vec<Event<'a>>,
+    image: &mut Option<PendingImage>,
+) {
+    if let Some(pending) = image {
+        match event {
+            Event::Text(t) | Event::Code(t) => pending.alt.push_str(&t),
+            Event::End(TagEnd::Image) => {
+                let title = if pending.title.is_empty() {
+                    String::new()
+                } else {
+                    format!(" title=\"{}\"", escape_attr(&pending.title))
+                };
+                events.push(Event::Html(
+                    format!(
+                        "<img src=\"{}\" alt=\"{}\"{title}>",
+                        pending.src,
+                        escape_attr(pending.alt.trim())
+                    )
+                    .into(),
+                ));
+                *image = None;
+            }
+            _ => {}
+        }
+        return;
+    }
+    match event {
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            ..
+        }) => {
+            let href = link_href(src, &dest_url, link_type, span, true, out);
+            let title = if title.is_empty() {
+                String::new()
+            } else {
+                format!(" title=\"{}\"", escape_attr(&title))
+            };
+            events.push(Event::Html(format!("<a href=\"{href}\"{title}>").into()));
+        }
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            ..
+        }) => {
+            *image = Some(PendingImage {
+                src: link_href(src, &dest_url, link_type, span, false, out),
+                title: title.to_string(),
+                alt: String::new(),
+            });
+        }
+        Event::Text(text) => {
+            out.word_count += count_words(&text);
+            events.push(Event::Text(text));
+        }
+        other => events.push(other),
+    }
+}
+
+/// An image whose alt text is still being read.
+struct PendingImage {
+    src: String,
+    title: String,
+    alt: String,
+}
+
+/// Returns the `href`/`src` attribute value: the escaped URL for external links, or a
+/// placeholder for links into the site that the resolve stage must check.
+fn link_href(
+    src: &BodySource<'_>,
+    dest: &CowStr<'_>,
+    link_type: LinkType,
+    span: Range<usize>,
+    is_link: bool,
+    out: &mut ParsedBody,
+) -> String {
+    let dest = dest.as_ref();
+    if matches!(link_type, LinkType::Email) {
+        let mut escaped = String::from("mailto:");
+        let _ = escape_href(&mut escaped, dest);
+        return escaped;
+    }
+    if is_external(dest) || matches!(link_type, LinkType::Autolink) {
+        let mut escaped = String::new();
+        let _ = escape_href(&mut escaped, dest);
+        return escaped;
+    }
+    let (path, fragment) = match dest.split_once('#') {
+        Some((p, f)) => (p, Some(f.to_string())),
+        None => (dest, None),
+    };
+    if path.is_empty() {
+        out.links.push(LinkRef {
+            target: None,
+            fragment,
+            span,
+            is_page: true,
+        });
+        return placeholder(out.links.len() - 1);
+    }
+    if path.starts_with('/') {
+        out.diagnostics.push(
+            Diagnostic::warning(format!("link `{dest}` starts with `/`, so it breaks when the site is served under a subpath"))
+                .at(src.display_path, src.file_text, span)
+                .with_hint("link to the source file by a relative path, such as `../principles/ownership.md`"),
+        );
+        let mut escaped = String::new();
+        let _ = escape_href(&mut escaped, dest);
+        return escaped;
+    }
+    let decoded = percent_decode(path);
+    match join_relative(src.dir, &decoded) {
+        Some(target) => {
+            let is_page = target.ends_with(".md");
+            if is_link && !is_page && !target.contains('.') {
+                // A link to a folder or a URL path: leave it as written.
+                let mut escaped = String::new();
+                let _ = escape_href(&mut escaped, dest);
+                return escaped;
+            }
+            out.links.push(LinkRef {
+                target: Some(target),
+                fragment,
+                span,
+                is_page,
+            });
+            placeholder(out.links.len() - 1)
+        }
+        None => {
+            out.diagnostics.push(
+                Diagnostic::error(format!("link `{dest}` points outside content/")).at(
+                    src.display_path,
+                    src.file_text,
+                    span,
+                ),
+            );
+            String::from("#")
+        }
+    }
+}
+
+fn placeholder(index: usize) -> String {
+    format!("\0{index}\0")
+}
+
+/// Whether a link destination has a scheme (`https:`, `mailto:`) or is protocol-relative.
+pub fn is_external(dest: &str) -> bool {
+    if dest.starts_with("//") {
+        return true;
+    }
+    let scheme_end = dest.find(':');
+    let path_end = dest.find(['/', '?', '#']).unwrap_or(dest.len());
+    matches!(scheme_end, Some(i) if i > 0 && i < path_end
+        && dest[..i].chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)))
+}
+
+/// Joins a relative path to a folder under `content/`; `None` if it climbs out.
+pub fn join_relative(dir: &str, rel: &str) -> Option<String> {
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for part in rel.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        if let (b'%', Some(Ok(b))) = (bytes[i], hex.map(|h| u8::from_str_radix(h, 16))) {
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
+}
+
+fn render_code(
+    src: &BodySource<'_>,
+    code: &str,
+    lang: &str,
+    span: Range<usize>,
+    out: &mut ParsedBody,
+) -> String {
+    let mut html = String::with_capacity(code.len() * 2);
+    let lang_attr = if lang.is_empty() {
+        String::new()
+    } else {
+        format!(" data-lang=\"{}\"", escape_attr(lang))
+    };
+    html.push_str(&format!("<pre class=\"code\"{lang_attr}><code>"));
+    match highlight(code, lang) {
+        Highlighted::Html(spans) => html.push_str(&spans),
+        Highlighted::Plain => {
+            let _ = escape_html_body_text(&mut html, code);
+        }
+        Highlighted::UnknownLanguage => {
+            let fence_line = src.file_text[span.clone()]
+                .lines()
+                .next()
+                .unwrap_or("")
+                .len();
+            out.diagnostics.push(
+                Diagnostic::warning(format!(
+                    "unknown language `{lang}` in a code fence; it is shown without highlighting"
+                ))
+                .at(
+                    src.display_path,
+                    src.file_text,
+                    span.start..span.start + fence_line,
+                )
+                .with_hint("use a language name such as `rust`, `python`, `toml` or `text`"),
+            );
+            let _ = escape_html_body_text(&mut html, code);
+        }
+    }
+    html.push_str("</code></pre>\n");
+    html
+}
+
+fn alert(kind: BlockQuoteKind) -> (&'static str, &'static str) {
+    match kind {
+        BlockQuoteKind::Note => ("note", "Note"),
+        BlockQuoteKind::Tip => ("tip", "Tip"),
+        BlockQuoteKind::Important => ("important", "Important"),
+        BlockQuoteKind::Warning => ("warning", "Warning"),
+        BlockQuoteKind::Caution => ("caution", "Caution"),
+    }
+}
+
+fn heading_tag(level: HeadingLevel) -> &'static str {
+    match level {
+        HeadingLevel::H1 => "h1",
+        HeadingLevel::H2 => "h2",
+        HeadingLevel::H3 => "h3",
+        HeadingLevel::H4 => "h4",
+        HeadingLevel::H5 => "h5",
+        HeadingLevel::H6 => "h6",
+    }
+}
+
+/// Escapes text for a double-quoted attribute value.
+pub fn escape_attr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let _ = escape_html(&mut out, s);
+    out
+}
+
+fn count_words(text: &str) -> usize {
+    text.split_whitespace().count()
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= max {
+        return text;
+    }
+    let cut: String = text.chars().take(max).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{}…", cut.trim_end_matches([',', ';', ':', '.']))
+}
+
+/// Turns heading text into a URL fragment: lowercase words joined by `-`.
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::with_capacity(text.len());
+    let mut dash = false;
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            if dash && !slug.is_empty() {
+                slug.push('-');
+            }
+            dash = false;
+            slug.push(c);
+        } else if c.is_whitespace() || c == '-' || c == '_' || c == '/' || c == '.' {
+            dash = true;
+        }
+    }
+    slug
+}
+
+/// Hands out heading ids that are unique within a page, in document order.
+#[derive(Default)]
+struct HeadingIds {
+    used: HashSet<String>,
+}
+
+impl HeadingIds {
+    fn unique(&mut self, base: String) -> String {
+        let base = if base.is_empty() {
+            "section".to_string()
+        } else {
+            base
+        };
+        if self.used.insert(base.clone()) {
+            return base;
+        }
+        (1..)
+            .map(|n| format!("{base}-{n}"))
+            .find(|candidate| self.used.insert(candidate.clone()))
+            .unwrap_or(base)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(body: &str) -> ParsedBody {
+        parse_body(&BodySource {
+            file_text: body,
+            display_path: "content/a/b.md",
+            body_start: 0,
+            dir: "a",
+        })
+    }
+
+    #[test]
+    fn headings_get_unique_ids_and_anchor_links() {
+        let out = parse("## In practice\n\n## In practice\n\n### Ask *yourself* {#ask}\n");
+        let ids: Vec<_> = out.headings.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["in-practice", "in-practice-1", "ask"]);
+        assert!(
+            out.html.contains(
+                "<h3 id=\"ask\">Ask <em>yourself</em> <a class=\"heading-anchor\" href=\"#ask\""
+            ),
+            "{}",
+            out.html
+        );
+    }
+
+    #[test]
+    fn relative_page_links_become_placeholders() {
+        let out = parse(
+            "See [ownership](../principles/ownership.md#in-practice) and [x](https://example.com).",
+        );
+        assert_eq!(out.links.len(), 1);
+        assert_eq!(
+            out.links[0].target.as_deref(),
+            Some("principles/ownership.md")
+        );
+        assert_eq!(out.links[0].fragment.as_deref(), Some("in-practice"));
+        assert!(
+            out.html.contains("<a href=\"\u{0}0\u{0}\">ownership</a>"),
+            "{:?}",
+            out.html
+        );
+        assert!(out.html.contains("href=\"https://example.com\""));
+    }
+
+    #[test]
+    fn links_that_climb_out_of_content_are_errors() {
+        let out = parse("[x](../../../etc/passwd.md)");
+        assert_eq!(
+            out.diagnostics[0].message,
+            "link `../../../etc/passwd.md` points outside content/"
+        );
+    }
+
+    #[test]
+    fn images_keep_escaped_alt_text() {
+        let out = parse("![a & b *word*](pic.png)");
+        assert_eq!(out.links[0].target.as_deref(), Some("a/pic.png"));
+        assert!(out.html.contains("alt=\"a &amp; b word\">"), "{}", out.html);
+    }
+
+    #[test]
+    fn alerts_and_unknown_fences() {
+        let out = parse("> [!NOTE]\n> Read this.\n\n```klingon\nx\n```\n");
+        assert!(
+            out.html.contains(
+                "<div class=\"alert alert-note\" role=\"note\"><p class=\"alert-title\">Note</p>"
+            ),
+            "{}",
+            out.html
+        );
+        assert_eq!(out.diagnostics.len(), 1);
+        assert_eq!(out.diagnostics[0].location.as_ref().unwrap().line, 4);
+    }
+
+    #[test]
+    fn summary_word_count_and_reading_time() {
+        let out = parse("# T\n\nFirst *para* here.\n\nSecond.");
+        assert_eq!(out.summary, "First para here.");
+        assert_eq!(out.word_count, 5);
+        assert_eq!(out.reading_time, 1);
+    }
+
+    #[test]
+    fn external_detection() {
+        assert!(is_external("https://a.b/c"));
+        assert!(is_external("mailto:x@y"));
+        assert!(!is_external("../a.md"));
+        assert!(!is_external("a.md#x:y"));
+    }
+
+    #[test]
+    fn slugs() {
+        assert_eq!(
+            slugify("Have Backbone; Disagree and Commit"),
+            "have-backbone-disagree-and-commit"
+        );
+        assert_eq!(slugify("Are Right, A Lot"), "are-right-a-lot");
+        assert_eq!(slugify("Día 1"), "día-1");
+    }
+}

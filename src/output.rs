@@ -1,0 +1,144 @@
+//! Stage 5, write: the finished site goes to disk all at once, or not at all.
+//!
+//! The whole site is held in memory ([`Output`]), written to a staging folder beside the output
+//! folder, then swapped in with two renames. A build that fails before the swap leaves the
+//! previous output exactly as it was. A marker file says a folder was made by Flywheel; a folder
+//! without it is never replaced, so `--output .` cannot delete a repository.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::diag::{Diagnostic, Diagnostics};
+
+/// The file that marks an output folder as Flywheel's to replace.
+pub const MARKER_FILE: &str = ".flywheel-output";
+
+/// The site's files, by path relative to the output folder.
+#[derive(Debug, Default)]
+pub struct Output {
+    files: BTreeMap<String, Vec<u8>>,
+}
+
+impl Output {
+    /// Adds a file; a second file at the same path (ignoring case) is an error, never an overwrite.
+    pub fn add(&mut self, path: String, bytes: Vec<u8>, diags: &mut Diagnostics) {
+        if self.files.contains_key(&path) {
+            diags.push(Diagnostic::error(format!(
+                "two outputs would be written to `{path}`"
+            )));
+            return;
+        }
+        self.files.insert(path, bytes);
+    }
+
+    pub fn get(&self, path: &str) -> Option<&[u8]> {
+        self.files.get(path).map(Vec::as_slice)
+    }
+
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.files.keys().map(String::as_str)
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Writes the site to `dest`, replacing what was there only once everything is written.
+    pub fn write_atomically(&self, dest: &Path) -> Result<(), String> {
+        check_replaceable(dest)?;
+        let parent = dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        let name = dest
+            .file_name()
+            .ok_or_else(|| format!("`{}` is not a folder name", dest.display()))?
+            .to_string_lossy()
+            .into_owned();
+        let pid = std::process::id();
+        let staging = parent.join(format!(".{name}.staging-{pid}"));
+        let old = parent.join(format!(".{name}.old-{pid}"));
+        let _ = std::fs::remove_dir_all(&staging);
+        if let Err(err) = self.write_tree(&staging) {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(format!(
+                "could not write the site ({err}); the previous output in {} is untouched",
+                dest.display()
+            ));
+        }
+        swap_in(&staging, dest, &old)
+    }
+
+    fn write_tree(&self, dir: &Path) -> io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        let mut dirs: Vec<PathBuf> = self
+            .files
+            .keys()
+            .filter_map(|p| Path::new(p).parent().map(|d| dir.join(d)))
+            .collect();
+        dirs.sort();
+        dirs.dedup();
+        for d in &dirs {
+            std::fs::create_dir_all(d)?;
+        }
+        self.files
+            .par_iter()
+            .try_for_each(|(path, bytes)| std::fs::write(dir.join(path), bytes))?;
+        std::fs::write(
+            dir.join(MARKER_FILE),
+            "This folder is built by Flywheel and replaced whole on every build.\n",
+        )
+    }
+}
+
+/// Refuses to replace a non-empty folder that Flywheel did not make.
+fn check_replaceable(dest: &Path) -> Result<(), String> {
+    let Ok(mut entries) = std::fs::read_dir(dest) else {
+        return if dest.exists() {
+            Err(format!("`{}` exists and is not a folder", dest.display()))
+        } else {
+            Ok(())
+        };
+    };
+    if entries.next().is_none() || dest.join(MARKER_FILE).is_file() {
+        Ok(())
+    } else {
+        Err(format!(
+            "refusing to replace `{}`: it is not empty and was not made by Flywheel (no {MARKER_FILE} file); choose another --output or empty it",
+            dest.display()
+        ))
+    }
+}
+
+fn swap_in(staging: &Path, dest: &Path, old: &Path) -> Result<(), String> {
+    let had_previous = dest.exists();
+    if had_previous {
+        let _ = std::fs::remove_dir_all(old);
+        std::fs::rename(dest, old).map_err(|e| {
+            let _ = std::fs::remove_dir_all(staging);
+            format!("cannot move the previous output aside: {e}; it is untouched")
+        })?;
+    }
+    if let Err(e) = std::fs::rename(staging, dest) {
+        if had_previous {
+            let _ = std::fs::rename(old, dest);
+        }
+        let _ = std::fs::remove_dir_all(staging);
+        return Err(format!(
+            "cannot move the new site into place: {e}; the previous output is restored"
+        ));
+    }
+    if had_previous {
+        let _ = std::fs::remove_dir_all(old);
+    }
+    Ok(())
+}

@@ -1,0 +1,106 @@
+//! Stage 2, parse: each source file becomes a [`ParsedPage`]: its kind, its checked front
+//! matter, and its body as HTML with headings and links. Pages are independent here, so this
+//! stage runs in parallel; each page's problems are gathered and merged in file order.
+
+use rayon::prelude::*;
+
+use crate::config::{SiteConfig, PLAIN_KIND};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::front_matter::{self, FrontMatter, Schema};
+use crate::load::SourceFile;
+use crate::markdown::{parse_body, BodySource, ParsedBody};
+
+/// A page after parsing, before it knows its place in the site.
+#[derive(Debug, Clone)]
+pub struct ParsedPage {
+    pub source: SourceFile,
+    /// The kind's name (`principle`), or `page` outside every kind's folder.
+    pub kind: String,
+    pub front: FrontMatter,
+    pub body: ParsedBody,
+}
+
+impl ParsedPage {
+    /// The id other pages reference this one by: front matter `id`, else the file name.
+    pub fn id(&self) -> String {
+        self.front
+            .id
+            .clone()
+            .unwrap_or_else(|| self.source.stem().to_string())
+    }
+}
+
+/// Parses every source in parallel. Drafts are dropped unless `drafts` is set.
+pub fn parse_all(
+    config: &SiteConfig,
+    sources: Vec<SourceFile>,
+    drafts: bool,
+    diags: &mut Diagnostics,
+) -> Vec<ParsedPage> {
+    let schemas = Schemas::new(config);
+    let results: Vec<(Option<ParsedPage>, Vec<Diagnostic>)> = sources
+        .into_par_iter()
+        .map(|source| parse_one(config, &schemas, source))
+        .collect();
+    let mut pages = Vec::with_capacity(results.len());
+    for (page, page_diags) in results {
+        diags.extend(page_diags);
+        if let Some(page) = page.filter(|p| drafts || !p.front.draft) {
+            pages.push(page);
+        }
+    }
+    pages
+}
+
+/// The front matter schema of every kind, built once.
+struct Schemas {
+    plain: Schema,
+    kinds: std::collections::BTreeMap<String, Schema>,
+}
+
+impl Schemas {
+    fn new(config: &SiteConfig) -> Self {
+        Schemas {
+            plain: front_matter::schema_for(None),
+            kinds: config
+                .kinds
+                .iter()
+                .map(|(name, kind)| (name.clone(), front_matter::schema_for(Some(kind))))
+                .collect(),
+        }
+    }
+}
+
+fn parse_one(
+    config: &SiteConfig,
+    schemas: &Schemas,
+    source: SourceFile,
+) -> (Option<ParsedPage>, Vec<Diagnostic>) {
+    let mut diags = Diagnostics::default();
+    let kind = config
+        .kind_for_folder(source.dir())
+        .unwrap_or(PLAIN_KIND)
+        .to_string();
+    // Section pages (`_index.md`) introduce a folder; only the built-in fields apply to them.
+    let (schema, label) = match schemas.kinds.get(&kind) {
+        Some(schema) if !source.is_section() => (schema, config.kind_label(&kind).to_lowercase()),
+        _ if source.is_section() => (&schemas.plain, "section page".to_string()),
+        _ => (&schemas.plain, "page".to_string()),
+    };
+    let front = front_matter::parse(&source, &label, schema, &mut diags);
+    let body = parse_body(&BodySource {
+        file_text: &source.text,
+        display_path: &source.display_path,
+        body_start: source.body_start,
+        dir: source.dir(),
+    });
+    let mut body = body;
+    diags.extend(std::mem::take(&mut body.diagnostics));
+    let page = ParsedPage {
+        source,
+        kind,
+        front,
+        body,
+    };
+    (Some(page), diags.into_iter().collect())
+}

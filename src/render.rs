@@ -1,0 +1,603 @@
+//! Stage 4, render: every page through its template, in parallel, into an in-memory site.
+//!
+//! Templates come from the site's own `templates/` folder first, then from its theme; the
+//! `default` theme is compiled into the binary so a folder with only `site.toml` and `content/`
+//! builds. Templates see plain data: `site` (shared by every page and built once), `page`, and
+//! `root`, the relative path back to the site root (`../../`), which templates put in front of
+//! every URL so the output works at any path.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use include_dir::{include_dir, Dir};
+use minijinja::{Environment, Value};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::output::Output;
+use crate::resolve::{Page, PageIdx, Site};
+
+/// The default theme, built into the binary.
+static DEFAULT_THEME: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
+
+/// Where a site's templates and static files come from.
+#[derive(Clone)]
+pub struct Theme {
+    name: String,
+    /// The theme folder on disk, or `None` for the built-in default theme.
+    dir: Option<PathBuf>,
+    /// The site's own `templates/`, which override the theme's file by file.
+    overrides: PathBuf,
+}
+
+impl Theme {
+    /// Finds the theme the site names: `themes/<name>/` under the site root, else the built-in
+    /// default theme when the name is `default`.
+    pub fn locate(root: &Path, name: &str) -> Result<Theme, Box<Diagnostic>> {
+        let dir = root.join("themes").join(name);
+        let overrides = root.join("templates");
+        if dir.is_dir() {
+            return Ok(Theme {
+                name: name.to_string(),
+                dir: Some(dir),
+                overrides,
+            });
+        }
+        if name == "default" {
+            return Ok(Theme {
+                name: name.to_string(),
+                dir: None,
+                overrides,
+            });
+        }
+        Err(Box::new(
+            Diagnostic::error(format!("theme `{name}` not found in themes/{name}/"))
+                .in_file(crate::config::CONFIG_FILE)
+                .with_hint("set `theme = \"default\"` to use the built-in theme"),
+        ))
+    }
+
+    /// The text of a template, from the site's overrides or the theme.
+    fn template(&self, name: &str) -> Option<String> {
+        if name.split('/').any(|part| part == ".." || part.is_empty()) {
+            return None;
+        }
+        if let Ok(text) = std::fs::read_to_string(self.overrides.join(name)) {
+            return Some(text);
+        }
+        match &self.dir {
+            Some(dir) => std::fs::read_to_string(dir.join("templates").join(name)).ok(),
+            None => DEFAULT_THEME
+                .get_file(format!("templates/{name}"))
+                .and_then(|f| f.contents_utf8())
+                .map(str::to_string),
+        }
+    }
+
+    /// The theme's static files, as (path under `static/`, bytes), sorted by path.
+    pub fn static_files(&self) -> std::io::Result<Vec<(String, Vec<u8>)>> {
+        let mut files = Vec::new();
+        match &self.dir {
+            Some(dir) => {
+                let base = dir.join("static");
+                if base.is_dir() {
+                    for entry in walkdir::WalkDir::new(&base).sort_by_file_name() {
+                        let entry = entry.map_err(std::io::Error::other)?;
+                        if entry.file_type().is_file() {
+                            let rel = crate::diag::display_path(&base, entry.path());
+                            files.push((rel, std::fs::read(entry.path())?));
+                        }
+                    }
+                }
+            }
+            None => {
+                if let Some(dir) = DEFAULT_THEME.get_dir("static") {
+                    collect_embedded(dir, &mut files);
+                }
+            }
+        }
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(files)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+fn collect_embedded(dir: &Dir<'static>, out: &mut Vec<(String, Vec<u8>)>) {
+    for file in dir.files() {
+        let rel = file.path().strip_prefix("static").unwrap_or(file.path());
+        out.push((
+            crate::diag::display_path(Path::new(""), rel),
+            file.contents().to_vec(),
+        ));
+    }
+    for sub in dir.dirs() {
+        collect_embedded(sub, out);
+    }
+}
+
+/// A page template's data about another page: enough for lists, links and cards.
+#[derive(Serialize)]
+struct Summary<'a> {
+    title: &'a str,
+    url: &'a str,
+    id: &'a str,
+    kind: &'a str,
+    kind_label: String,
+    is_section: bool,
+    description: Option<&'a str>,
+    summary: &'a str,
+    date: Option<&'a str>,
+    updated: Option<&'a str>,
+    order: Option<i64>,
+    reading_time: usize,
+    word_count: usize,
+    fields: &'a serde_json::Map<String, serde_json::Value>,
+}
+
+/// What every render shares: the site data and each page's summary, built once.
+struct Shared {
+    site: Value,
+    summaries: Vec<Value>,
+}
+
+/// Renders every page, the tag pages and the 404 page into `output`.
+pub fn render_site(
+    site: &Site,
+    theme: &Theme,
+    assets: &BTreeMap<String, String>,
+    output: &mut Output,
+    diags: &mut Diagnostics,
+) {
+    let env = environment(theme, assets);
+    let shared = shared_data(site);
+    let jobs = render_jobs(site);
+    let results: Vec<(String, Result<String, TemplateFailure>)> = jobs
+        .par_iter()
+        .map(|job| (job.output.clone(), render_job(&env, site, &shared, job)))
+        .collect();
+    let mut failures: BTreeMap<String, (TemplateFailure, Vec<String>)> = BTreeMap::new();
+    for (path, result) in results {
+        match result {
+            Ok(html) => output.add(path, html.into_bytes(), diags),
+            Err(failure) => {
+                failures
+                    .entry(failure.key())
+                    .or_insert_with(|| (failure, Vec::new()))
+                    .1
+                    .push(path);
+            }
+        }
+    }
+    for (_, (failure, paths)) in failures {
+        diags.push(failure.into_diagnostic(&paths));
+    }
+}
+
+/// One file to render: which template, for which page (if any), at which depth.
+struct Job {
+    template: String,
+    output: String,
+    page: Option<PageIdx>,
+    tag: Option<usize>,
+    /// The relative path from the file to the site root.
+    root: String,
+}
+
+fn render_jobs(site: &Site) -> Vec<Job> {
+    let mut jobs: Vec<Job> = site
+        .pages
+        .iter()
+        .enumerate()
+        .map(|(i, page)| Job {
+            template: template_for(site, i, page),
+            output: page.output.clone(),
+            page: Some(i),
+            tag: None,
+            root: root_for(page.depth()),
+        })
+        .collect();
+    if !site.tags.is_empty() {
+        jobs.push(Job {
+            template: "tags.html".into(),
+            output: "tags/index.html".into(),
+            page: None,
+            tag: None,
+            root: root_for(1),
+        });
+        for (t, tag) in site.tags.iter().enumerate() {
+            jobs.push(Job {
+                template: "tag.html".into(),
+                output: format!("{}index.html", tag.url()),
+                page: None,
+                tag: Some(t),
+                root: root_for(2),
+            });
+        }
+    }
+    // The 404 page is served at whatever path was asked for, so a relative root cannot work:
+    // it uses the path of `base_url`, or `/`.
+    jobs.push(Job {
+        template: "404.html".into(),
+        output: "404.html".into(),
+        page: None,
+        tag: None,
+        root: base_path(site.config.base_url.as_deref()),
+    });
+    jobs
+}
+
+fn template_for(site: &Site, idx: PageIdx, page: &Page) -> String {
+    if idx == site.home {
+        return "index.html".into();
+    }
+    let kind = site.config.kinds.get(&page.kind);
+    let chosen = if page.is_section {
+        kind.and_then(|k| k.section_template.clone())
+    } else {
+        kind.and_then(|k| k.template.clone())
+    };
+    chosen.unwrap_or_else(|| {
+        if page.is_section {
+            "section.html"
+        } else {
+            "page.html"
+        }
+        .into()
+    })
+}
+
+/// `../` once per folder of depth, or `./` at the root.
+pub fn root_for(depth: usize) -> String {
+    if depth == 0 {
+        "./".into()
+    } else {
+        "../".repeat(depth)
+    }
+}
+
+/// The path part of `base_url`, ending in `/` (`https://x.org/kb` -> `/kb/`).
+fn base_path(base_url: Option<&str>) -> String {
+    let Some(url) = base_url else {
+        return "/".into();
+    };
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = after_scheme.find('/').map_or("", |i| &after_scheme[i..]);
+    format!("/{}/", path.trim_matches('/')).replace("//", "/")
+}
+
+fn environment(theme: &Theme, assets: &BTreeMap<String, String>) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_debug(true);
+    let theme = theme.clone();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::SemiStrict);
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    // minijinja's HTML escaping also escapes `/`, which makes every URL unreadable in the
+    // output; double-quoted attributes and text need only `&`, `<`, `>` and `"` escaped.
+    env.set_formatter(|out, state, value| match value.as_str() {
+        Some(text) if state.auto_escape() == minijinja::AutoEscape::Html && !value.is_safe() => out
+            .write_str(&crate::markdown::escape_attr(text))
+            .map_err(minijinja::Error::from),
+        _ => minijinja::escape_formatter(out, state, value),
+    });
+    env.set_loader(move |name| Ok(theme.template(name)));
+    let assets = Arc::new(assets.clone());
+    env.add_function(
+        "asset",
+        move |name: &str| -> Result<String, minijinja::Error> {
+            assets.get(name).cloned().ok_or_else(|| {
+                minijinja::Error::new(
+                    minijinja::ErrorKind::InvalidOperation,
+                    format!("no static file `{name}` in the theme"),
+                )
+            })
+        },
+    );
+    env
+}
+
+fn shared_data(site: &Site) -> Shared {
+    let summaries: Vec<Value> = site
+        .pages
+        .iter()
+        .map(|page| Value::from_serialize(summary(site, page)))
+        .collect();
+    let list = |idxs: &mut dyn Iterator<Item = PageIdx>| -> Value {
+        Value::from(idxs.map(|i| summaries[i].clone()).collect::<Vec<_>>())
+    };
+    let home = &site.pages[site.home];
+    let nav = list(&mut home.subsections.iter().copied());
+    let kinds: BTreeMap<&str, Value> = site
+        .config
+        .kinds
+        .keys()
+        .map(|name| {
+            let pages = list(&mut site.pages_of_kind(name));
+            let info =
+                minijinja::context! { label => site.config.kind_label(name), pages => pages };
+            (name.as_str(), info)
+        })
+        .collect();
+    let tags: Vec<Value> = site
+        .tags
+        .iter()
+        .map(|t| minijinja::context! { name => t.name, url => t.url(), count => t.pages.len() })
+        .collect();
+    let config = &site.config;
+    let site_value = minijinja::context! {
+        title => config.title,
+        description => config.description,
+        language => config.language,
+        base_url => config.base_url,
+        repository => config.repository,
+        nav => nav,
+        kinds => kinds,
+        tags => tags,
+        home => summaries[site.home].clone(),
+    };
+    Shared {
+        site: site_value,
+        summaries,
+    }
+}
+
+fn summary<'a>(site: &'a Site, page: &'a Page) -> Summary<'a> {
+    Summary {
+        title: &page.front.title,
+        url: &page.url,
+        id: &page.id,
+        kind: &page.kind,
+        kind_label: site.config.kind_label(&page.kind),
+        is_section: page.is_section,
+        description: page.front.description.as_deref(),
+        summary: &page.body.summary,
+        date: page.front.date.as_deref(),
+        updated: page.front.updated.as_deref(),
+        order: page.front.order,
+        reading_time: page.body.reading_time,
+        word_count: page.body.word_count,
+        fields: &page.front.fields,
+    }
+}
+
+fn render_job(
+    env: &Environment<'_>,
+    site: &Site,
+    shared: &Shared,
+    job: &Job,
+) -> Result<String, TemplateFailure> {
+    let fail = |err: minijinja::Error| TemplateFailure::new(&job.template, err);
+    let template = env.get_template(&job.template).map_err(fail)?;
+    let page = job.page.map(|i| page_value(site, shared, i, &job.root));
+    let tag = job.tag.map(|t| {
+        let tag = &site.tags[t];
+        let pages: Vec<Value> = tag
+            .pages
+            .iter()
+            .map(|&i| shared.summaries[i].clone())
+            .collect();
+        minijinja::context! { name => tag.name, url => tag.url(), pages => pages }
+    });
+    template
+        .render(minijinja::context! {
+            site => shared.site.clone(),
+            page => page,
+            tag => tag,
+            root => job.root,
+        })
+        .map_err(fail)
+}
+
+fn page_value(site: &Site, shared: &Shared, idx: PageIdx, root: &str) -> Value {
+    let page = &site.pages[idx];
+    let s = &shared.summaries;
+    let pick =
+        |list: &[PageIdx]| Value::from(list.iter().map(|&i| s[i].clone()).collect::<Vec<_>>());
+    let mut ancestors = Vec::new();
+    let mut parent = page.parent;
+    while let Some(p) = parent {
+        ancestors.push(p);
+        parent = site.pages[p].parent;
+    }
+    ancestors.reverse();
+    let mut backlinks: BTreeMap<&str, Vec<PageIdx>> = BTreeMap::new();
+    for (from, _) in &page.backlinks {
+        backlinks
+            .entry(&site.pages[*from].kind)
+            .or_default()
+            .push(*from);
+    }
+    let backlinks: Vec<Value> = backlinks
+        .into_iter()
+        .map(|(kind, list)| minijinja::context! { kind => kind, label => site.config.kind_label(kind), pages => pick(&list) })
+        .collect();
+    let references: BTreeMap<&str, Value> = page
+        .references
+        .iter()
+        .map(|(field, list)| (field.as_str(), pick(list)))
+        .collect();
+    let content = page
+        .source
+        .as_ref()
+        .map(|_| fill_links(&page.body.html, &page.link_urls, root));
+    let edit_url = match (&site.config.repository, &page.source) {
+        (Some(repo), Some(_)) => Some(format!(
+            "{}/edit/{}/content/{}",
+            repo.trim_end_matches('/'),
+            site.config.branch,
+            page.rel_path
+        )),
+        _ => None,
+    };
+    let tags: Vec<Value> = page
+        .tags
+        .iter()
+        .map(|&t| minijinja::context! { name => site.tags[t].name, url => site.tags[t].url() })
+        .collect();
+    minijinja::context! {
+        ..s[idx].clone(),
+        ..minijinja::context! {
+            content => Value::from_safe_string(content.unwrap_or_default()),
+            headings => Value::from_serialize(&page.body.headings),
+            toc => Value::from_serialize(toc(&page.body.headings)),
+            ancestors => pick(&ancestors),
+            pages => pick(&page.pages),
+            subsections => pick(&page.subsections),
+            prev => page.prev.map(|i| s[i].clone()),
+            next => page.next.map(|i| s[i].clone()),
+            backlinks => backlinks,
+            references => references,
+            tags => tags,
+            edit_url => edit_url,
+            source_path => page.source.as_ref().map(|src| src.display_path.clone()),
+        }
+    }
+}
+
+/// Swaps each `\0N\0` link placeholder for the link's URL relative to this page.
+pub fn fill_links(html: &str, urls: &[String], root: &str) -> String {
+    let mut out = String::with_capacity(html.len() + urls.len() * 16);
+    let mut rest = html;
+    while let Some(start) = rest.find('\0') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('\0') else { break };
+        let url = after[..end].parse::<usize>().ok().and_then(|n| urls.get(n));
+        match url {
+            Some(url) if url.starts_with('#') => out.push_str(&crate::markdown::escape_attr(url)),
+            Some(url) => {
+                out.push_str(root);
+                out.push_str(&crate::markdown::escape_attr(url));
+            }
+            None => out.push('#'),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A table of contents entry: a heading and the headings one level below it.
+#[derive(Serialize)]
+struct TocEntry<'a> {
+    id: &'a str,
+    text: &'a str,
+    level: u8,
+    children: Vec<TocEntry<'a>>,
+}
+
+/// Nests the h2 and h3 headings of a page; h1 and h4-h6 are left out of the contents.
+fn toc(headings: &[crate::markdown::Heading]) -> Vec<TocEntry<'_>> {
+    let mut entries: Vec<TocEntry<'_>> = Vec::new();
+    for h in headings.iter().filter(|h| h.level == 2 || h.level == 3) {
+        let entry = TocEntry {
+            id: &h.id,
+            text: &h.text,
+            level: h.level,
+            children: Vec::new(),
+        };
+        match entries.last_mut() {
+            Some(parent) if h.level == 3 => parent.children.push(entry),
+            _ => entries.push(entry),
+        }
+    }
+    entries
+}
+
+/// A template error, grouped with every output that hit the same one.
+struct TemplateFailure {
+    template: String,
+    name: Option<String>,
+    line: Option<usize>,
+    message: String,
+    source_line: Option<String>,
+}
+
+impl TemplateFailure {
+    fn new(template: &str, err: minijinja::Error) -> Self {
+        let name = err.name().map(str::to_string);
+        let line = err.line();
+        let source_line = err
+            .template_source()
+            .zip(line)
+            .and_then(|(src, l)| src.lines().nth(l.saturating_sub(1)).map(str::to_string));
+        let mut message = err
+            .detail()
+            .map_or_else(|| err.kind().to_string(), str::to_string);
+        if let Some(cause) = std::error::Error::source(&err) {
+            message.push_str(&format!(": {cause}"));
+        }
+        TemplateFailure {
+            template: template.to_string(),
+            name,
+            line,
+            message,
+            source_line,
+        }
+    }
+
+    fn key(&self) -> String {
+        format!(
+            "{:?}:{:?}:{}:{}",
+            self.name, self.line, self.message, self.template
+        )
+    }
+
+    fn into_diagnostic(self, outputs: &[String]) -> Diagnostic {
+        let file = format!(
+            "templates/{}",
+            self.name.as_deref().unwrap_or(&self.template)
+        );
+        let first = outputs.first().map_or("", String::as_str);
+        let more = match outputs.len() {
+            0 | 1 => String::new(),
+            n => format!(" and {} more", n - 1),
+        };
+        let message = format!(
+            "template error: {} (while rendering {first}{more})",
+            self.message
+        );
+        match (self.line, self.source_line) {
+            (Some(line), Some(text)) => {
+                let mut source = "\n".repeat(line - 1);
+                let start = source.len();
+                source.push_str(&text);
+                let width = text.trim_start().len().max(1);
+                let indent = text.len() - text.trim_start().len();
+                Diagnostic::error(message).at(
+                    &file,
+                    &source,
+                    start + indent..start + indent + width,
+                )
+            }
+            _ => Diagnostic::error(message).in_file(&file),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_become_relative_urls() {
+        let html = "<a href=\"\u{0}0\u{0}\">a</a> <a href=\"\u{0}1\u{0}\">b</a>";
+        let urls = vec!["principles/ownership/#x".to_string(), "#local".to_string()];
+        assert_eq!(
+            fill_links(html, &urls, "../../"),
+            "<a href=\"../../principles/ownership/#x\">a</a> <a href=\"#local\">b</a>"
+        );
+    }
+
+    #[test]
+    fn base_paths() {
+        assert_eq!(base_path(None), "/");
+        assert_eq!(base_path(Some("https://x.org")), "/");
+        assert_eq!(base_path(Some("https://x.org/kb/")), "/kb/");
+        assert_eq!(base_path(Some("https://x.org/a/b")), "/a/b/");
+    }
+}
