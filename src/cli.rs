@@ -38,6 +38,9 @@ pub struct BuildArgs {
     /// Print nothing but problems.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Print how long each stage of the build took.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// The exit code for content problems.
@@ -62,6 +65,9 @@ fn run_build(args: &BuildArgs) -> ExitCode {
         Ok(built) => {
             let dest = output_dir(&options);
             let summary = summary_line(&built, &dest);
+            if args.timings {
+                print!("{}", crate::timings_table(&built));
+            }
             report(built.diagnostics);
             if !args.quiet {
                 println!("{summary}");

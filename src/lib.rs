@@ -52,6 +52,8 @@ pub struct Built {
     /// Pages per kind, for the summary line (`principle` -> 16).
     pub page_counts: Vec<(String, usize)>,
     pub elapsed: Duration,
+    /// How long each stage took, in pipeline order (`--timings`).
+    pub timings: Vec<(&'static str, Duration)>,
 }
 
 /// Why a build produced no site.
@@ -83,9 +85,13 @@ pub fn build_in_memory(options: &BuildOptions) -> Result<Built, BuildError> {
         }
     };
 
+    let mut clock = StageClock::new(started);
     let loaded = load::load_content(root, &mut diags);
+    clock.lap("load");
     let parsed = parse::parse_all(&config, loaded.sources, options.drafts, &mut diags);
+    clock.lap("parse");
     let site = resolve::resolve(config, parsed, loaded.assets, &mut diags);
+    clock.lap("resolve");
     if diags.has_errors() {
         return Err(BuildError::Content(diags));
     }
@@ -95,6 +101,7 @@ pub fn build_in_memory(options: &BuildOptions) -> Result<Built, BuildError> {
         .map_err(BuildError::Fatal)?;
     render::render_site(&site, &theme, &assets, &mut out, &mut diags);
     site_files::add_sitemap_and_robots(&site, &mut out, &mut diags);
+    clock.lap("render");
     if diags.has_errors() {
         return Err(BuildError::Content(diags));
     }
@@ -103,21 +110,53 @@ pub fn build_in_memory(options: &BuildOptions) -> Result<Built, BuildError> {
         diagnostics: diags,
         page_counts: page_counts(&site),
         elapsed: started.elapsed(),
+        timings: clock.laps,
     })
+}
+
+/// Times the stages of a build, one lap each.
+struct StageClock {
+    last: Instant,
+    laps: Vec<(&'static str, Duration)>,
+}
+
+impl StageClock {
+    fn new(started: Instant) -> Self {
+        StageClock {
+            last: started,
+            laps: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, stage: &'static str) {
+        let now = Instant::now();
+        self.laps.push((stage, now - self.last));
+        self.last = now;
+    }
 }
 
 /// Builds the site and writes it to the output folder.
 pub fn build(options: &BuildOptions) -> Result<Built, BuildError> {
-    let built = build_in_memory(options)?;
+    let started = Instant::now();
+    let mut built = build_in_memory(options)?;
     let dest = output_dir(options);
+    let writing = Instant::now();
     built
         .output
         .write_atomically(&dest)
         .map_err(BuildError::Fatal)?;
-    Ok(Built {
-        elapsed: built.elapsed,
-        ..built
-    })
+    built.timings.push(("write", writing.elapsed()));
+    built.elapsed = started.elapsed();
+    Ok(built)
+}
+
+/// The `--timings` table: one line per stage.
+pub fn timings_table(built: &Built) -> String {
+    built
+        .timings
+        .iter()
+        .map(|(stage, time)| format!("  {stage:<8} {:>8.1} ms\n", time.as_secs_f64() * 1000.0))
+        .collect()
 }
 
 /// The output folder, resolved against the site root.
