@@ -151,16 +151,45 @@ impl Checker<'_> {
         }
         for (name, field) in schema {
             if field.required && !table.contains_key(name.as_str()) {
-                let example = example_value(field);
-                self.error_at(
-                    format!("missing required field `{name}` for a {}", self.kind_name),
-                    0..3,
-                    Some(format!("add `{name} = {example}` to the front matter")),
-                );
+                let message = format!("missing required field `{name}` for a {}", self.kind_name);
+                // `flywheel new` writes required fields commented out: point at the comment.
+                match self.commented_out(name) {
+                    Some(span) => self.error_at(
+                        message,
+                        span,
+                        Some("fill in the value and remove the `# ` in front of it".into()),
+                    ),
+                    None => {
+                        let example = example_value(field);
+                        self.error_at(
+                            message,
+                            0..3,
+                            Some(format!("add `{name} = {example}` to the front matter")),
+                        );
+                    }
+                }
             }
         }
         self.fill_builtins(&mut front);
         front
+    }
+
+    /// The span of a `# name = ...` line in the front matter, if there is one.
+    fn commented_out(&self, name: &str) -> Option<Range<usize>> {
+        let text = self.source.front_matter_text();
+        let mut pos = 0;
+        for line in text.split_inclusive('\n') {
+            let rest = line.trim_start().strip_prefix('#').map(str::trim_start);
+            let names_field = rest
+                .and_then(|r| r.strip_prefix(name))
+                .is_some_and(|r| r.trim_start().starts_with('='));
+            if names_field {
+                let start = self.offset + pos + (line.len() - line.trim_start().len());
+                return Some(start..self.offset + pos + line.trim_end().len());
+            }
+            pos += line.len();
+        }
+        None
     }
 
     fn fill_builtins(&self, front: &mut FrontMatter) {

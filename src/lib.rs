@@ -25,6 +25,7 @@ pub mod output;
 pub mod parse;
 pub mod render;
 pub mod resolve;
+pub mod scaffold;
 pub mod site_files;
 
 use std::path::{Path, PathBuf};

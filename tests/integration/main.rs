@@ -3,5 +3,6 @@
 //! checks what it printed and wrote.
 
 mod build;
+mod check;
 mod errors;
 mod harness;
