@@ -235,3 +235,43 @@ fn the_bundled_site_builds_without_warnings() {
         .join("principles/customer-obsession/index.html")
         .is_file());
 }
+
+#[test]
+fn static_files_are_copied_and_theme_assets_fingerprinted() {
+    let site = TestSite::basic()
+        .file(
+            "static/images/logo.svg",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+        )
+        .file("content/principles/diagram.png", "not really a png");
+    let run = site.build().success();
+    assert_eq!(
+        run.output("images/logo.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>"
+    );
+    assert!(
+        run.has_output("principles/diagram.png"),
+        "files beside pages are copied"
+    );
+    let css: Vec<String> = std::fs::read_dir(site.root().join("public"))
+        .expect("output")
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|n| n.starts_with("style.") && n.ends_with(".css"))
+        .collect();
+    assert_eq!(css.len(), 1, "{css:?}");
+    assert_eq!(css[0].len(), "style.0123456789.css".len(), "{css:?}");
+}
+
+#[test]
+fn timings_list_every_stage() {
+    let run = TestSite::basic().run(&["build", "--timings"]).success();
+    for stage in ["load", "parse", "resolve", "render", "write"] {
+        assert!(
+            run.stdout
+                .lines()
+                .any(|l| l.trim_start().starts_with(stage)),
+            "{stage}:\n{}",
+            run.stdout
+        );
+    }
+}
