@@ -109,6 +109,10 @@ pub struct KindConfig {
     /// The headings a new page of this kind starts with (used by `flywheel new`).
     #[serde(default)]
     pub headings: Vec<String>,
+    /// Whether every page of the kind must have each of `headings` as a level-2 heading, so a
+    /// PR/FAQ cannot leave out its internal FAQ.
+    #[serde(default)]
+    pub require_headings: bool,
     /// The front matter fields the kind adds to the built-in ones.
     #[serde(default)]
     pub fields: BTreeMap<String, FieldConfig>,
@@ -249,6 +253,14 @@ pub fn builtin_fields() -> BTreeMap<&'static str, FieldConfig> {
     fields.insert(
         "tags",
         FieldConfig::builtin(List, Some(String), "Free-form topics."),
+    );
+    fields.insert(
+        "sources",
+        FieldConfig::builtin(
+            List,
+            Some(Table),
+            "Where the facts come from: { title, publisher, year, url }.",
+        ),
     );
     fields
 }

@@ -68,6 +68,46 @@ pub enum BuildError {
 /// Runs every stage up to and including rendering; writes nothing.
 pub fn build_in_memory(options: &BuildOptions) -> Result<Built, BuildError> {
     let started = Instant::now();
+    let mut clock = StageClock::new(started);
+    let Resolved {
+        site,
+        theme,
+        mut diagnostics,
+    } = resolve_site(options, &mut clock)?;
+    let mut out = Output::default();
+    let assets =
+        site_files::add_static_files(&options.root, &theme, &site, &mut out, &mut diagnostics)
+            .map_err(BuildError::Fatal)?;
+    render::render_site(&site, &theme, &assets, &mut out, &mut diagnostics);
+    site_files::add_sitemap_and_robots(&site, &mut out, &mut diagnostics);
+    clock.lap("render");
+    if diagnostics.has_errors() {
+        return Err(BuildError::Content(diagnostics));
+    }
+    Ok(Built {
+        output: out,
+        diagnostics,
+        page_counts: page_counts(&site),
+        elapsed: started.elapsed(),
+        timings: clock.laps,
+    })
+}
+
+/// A site after the resolve stage, ready to render.
+pub struct Resolved {
+    pub site: resolve::Site,
+    pub theme: render::Theme,
+    /// Warnings so far (a site with errors is never returned).
+    pub diagnostics: Diagnostics,
+}
+
+/// Runs the stages up to and including resolve: everything about the content is known and
+/// checked, nothing is rendered. Tests and tools that inspect the site start here.
+pub fn load_site(options: &BuildOptions) -> Result<Resolved, BuildError> {
+    resolve_site(options, &mut StageClock::new(Instant::now()))
+}
+
+fn resolve_site(options: &BuildOptions, clock: &mut StageClock) -> Result<Resolved, BuildError> {
     let root = &options.root;
     let config_path = root.join(config::CONFIG_FILE);
     let config_text = std::fs::read_to_string(&config_path).map_err(|e| {
@@ -85,8 +125,6 @@ pub fn build_in_memory(options: &BuildOptions) -> Result<Built, BuildError> {
             return Err(BuildError::Content(diags));
         }
     };
-
-    let mut clock = StageClock::new(started);
     let loaded = load::load_content(root, &mut diags);
     clock.lap("load");
     let parsed = parse::parse_all(&config, loaded.sources, options.drafts, &mut diags);
@@ -96,22 +134,10 @@ pub fn build_in_memory(options: &BuildOptions) -> Result<Built, BuildError> {
     if diags.has_errors() {
         return Err(BuildError::Content(diags));
     }
-
-    let mut out = Output::default();
-    let assets = site_files::add_static_files(root, &theme, &site, &mut out, &mut diags)
-        .map_err(BuildError::Fatal)?;
-    render::render_site(&site, &theme, &assets, &mut out, &mut diags);
-    site_files::add_sitemap_and_robots(&site, &mut out, &mut diags);
-    clock.lap("render");
-    if diags.has_errors() {
-        return Err(BuildError::Content(diags));
-    }
-    Ok(Built {
-        output: out,
+    Ok(Resolved {
+        site,
+        theme,
         diagnostics: diags,
-        page_counts: page_counts(&site),
-        elapsed: started.elapsed(),
-        timings: clock.laps,
     })
 }
 

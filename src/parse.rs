@@ -71,6 +71,33 @@ impl Schemas {
     }
 }
 
+/// Reports each of the kind's required headings that the page lacks.
+fn check_headings(
+    source: &SourceFile,
+    body: &ParsedBody,
+    kind: &crate::config::KindConfig,
+    label: &str,
+    diags: &mut Diagnostics,
+) {
+    for wanted in &kind.headings {
+        let present = body
+            .headings
+            .iter()
+            .any(|h| h.level == 2 && h.text.eq_ignore_ascii_case(wanted));
+        if !present {
+            let end = source.text.trim_end().len();
+            diags.push(
+                Diagnostic::error(format!("a {label} needs a `## {wanted}` section"))
+                    .at(&source.display_path, &source.text, end..end)
+                    .with_hint(format!(
+                        "sections of a {label}, in order: {}",
+                        kind.headings.join(", ")
+                    )),
+            );
+        }
+    }
+}
+
 fn parse_one(
     config: &SiteConfig,
     schemas: &Schemas,
@@ -96,6 +123,11 @@ fn parse_one(
     });
     let mut body = body;
     diags.extend(std::mem::take(&mut body.diagnostics));
+    if let Some(kind_config) = config.kinds.get(&kind).filter(|k| k.require_headings) {
+        if !source.is_section() {
+            check_headings(&source, &body, kind_config, &label, &mut diags);
+        }
+    }
     let page = ParsedPage {
         source,
         kind,

@@ -177,3 +177,13 @@ fn no_site_here_is_fatal() {
     let run = TestSite::empty().build().failure(2);
     assert!(run.stderr.contains("site.toml"), "{}", run.stderr);
 }
+
+#[test]
+fn missing_required_section() {
+    let config = BASIC_CONFIG.replace(
+        "[kinds.case-study]\nfolder = \"case-studies\"\n",
+        "[kinds.case-study]\nfolder = \"case-studies\"\nheadings = [\"Context\", \"Outcome\"]\nrequire_headings = true\n",
+    );
+    let site = TestSite::basic().file("site.toml", &config);
+    insta::assert_snapshot!(errors_of(site));
+}

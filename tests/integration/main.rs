@@ -4,5 +4,6 @@
 
 mod build;
 mod check;
+mod content;
 mod errors;
 mod harness;
