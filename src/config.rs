@@ -255,6 +255,14 @@ pub fn builtin_fields() -> BTreeMap<&'static str, FieldConfig> {
         FieldConfig::builtin(List, Some(String), "Free-form topics."),
     );
     fields.insert(
+        "template",
+        FieldConfig::builtin(
+            String,
+            None,
+            "A template for this page alone, instead of its kind's (`matrix.html`).",
+        ),
+    );
+    fields.insert(
         "sources",
         FieldConfig::builtin(
             List,

@@ -29,6 +29,8 @@ pub struct SourceFile {
     pub front_matter: std::ops::Range<usize>,
     /// Where the markdown body starts.
     pub body_start: usize,
+    /// The date of the last commit that changed the file, when the site is in a git checkout.
+    pub last_commit: Option<String>,
 }
 
 impl SourceFile {
@@ -85,6 +87,8 @@ pub fn load_content(root: &Path, diags: &mut Diagnostics) -> Loaded {
         );
         return loaded;
     }
+    // Ask git for last-change dates while the walk runs; a site outside git gets none.
+    let git_log = start_git_log(&content);
     let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let walker = WalkDir::new(&content)
         .sort_by_file_name()
@@ -124,9 +128,11 @@ pub fn load_content(root: &Path, diags: &mut Diagnostics) -> Loaded {
             }
         }
     }
+    let dates = git_log.map(finish_git_log).unwrap_or_default();
     for (rel, path) in paths {
         if rel.ends_with(".md") {
-            if let Some(source) = read_source(root, &rel, &path, diags) {
+            if let Some(mut source) = read_source(root, &rel, &path, diags) {
+                source.last_commit = dates.get(&rel).cloned();
                 loaded.sources.push(source);
             }
         } else {
@@ -137,6 +143,53 @@ pub fn load_content(root: &Path, diags: &mut Diagnostics) -> Loaded {
         }
     }
     loaded
+}
+
+/// Starts `git log` over the content folder: one process for the whole site, not one per page.
+fn start_git_log(content: &Path) -> Option<std::process::Child> {
+    std::process::Command::new("git")
+        .arg("-C")
+        .arg(content)
+        .args([
+            "log",
+            "--relative",
+            "--no-renames",
+            "--name-only",
+            "--format=%x00%cs",
+            "--",
+            ".",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()
+}
+
+/// Reads `git log` output into each file's newest commit date (the log lists newest first).
+fn finish_git_log(child: std::process::Child) -> std::collections::HashMap<String, String> {
+    let Ok(output) = child.wait_with_output() else {
+        return Default::default();
+    };
+    if !output.status.success() {
+        return Default::default();
+    }
+    parse_git_log(&String::from_utf8_lossy(&output.stdout))
+}
+
+fn parse_git_log(log: &str) -> std::collections::HashMap<String, String> {
+    let mut dates = std::collections::HashMap::new();
+    let mut current = None;
+    for line in log.lines() {
+        if let Some(date) = line.strip_prefix('\0') {
+            current = Some(date.trim().to_string());
+        } else if let (false, Some(date)) = (line.is_empty(), &current) {
+            dates
+                .entry(line.to_string())
+                .or_insert_with(|| date.clone());
+        }
+    }
+    dates
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
@@ -201,6 +254,7 @@ fn read_source(root: &Path, rel: &str, path: &Path, diags: &mut Diagnostics) -> 
         text,
         front_matter,
         body_start,
+        last_commit: None,
     })
 }
 
@@ -264,6 +318,14 @@ mod tests {
         let (fm, body) = split_front_matter(text).unwrap();
         assert_eq!(&text[fm], "title = \"a\"\r\n");
         assert_eq!(&text[body..], "body\r\n");
+    }
+
+    #[test]
+    fn git_log_gives_each_file_its_newest_date() {
+        let log = "\u{0}2026-11-23\n\na.md\n\u{0}2026-01-02\n\na.md\nb/c.md\n";
+        let dates = parse_git_log(log);
+        assert_eq!(dates["a.md"], "2026-11-23");
+        assert_eq!(dates["b/c.md"], "2026-01-02");
     }
 
     #[test]

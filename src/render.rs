@@ -232,6 +232,9 @@ fn render_jobs(site: &Site) -> Vec<Job> {
 }
 
 fn template_for(site: &Site, idx: PageIdx, page: &Page) -> String {
+    if let Some(template) = page.front.fields.get("template").and_then(|t| t.as_str()) {
+        return template.to_string();
+    }
     if idx == site.home {
         return "index.html".into();
     }
@@ -356,7 +359,11 @@ fn summary<'a>(site: &'a Site, page: &'a Page) -> Summary<'a> {
         description: page.front.description.as_deref(),
         summary: &page.body.summary,
         date: page.front.date.as_deref(),
-        updated: page.front.updated.as_deref(),
+        updated: page
+            .front
+            .updated
+            .as_deref()
+            .or(page.source.as_ref().and_then(|s| s.last_commit.as_deref())),
         order: page.front.order,
         reading_time: page.body.reading_time,
         word_count: page.body.word_count,
@@ -423,7 +430,9 @@ fn page_value(site: &Site, shared: &Shared, idx: PageIdx, root: &str) -> Value {
     let content = page
         .source
         .as_ref()
-        .map(|_| fill_links(&page.body.html, &page.link_urls, root));
+        .map(|_| fill_links(&page.body.html, &page.link_urls, root))
+        .unwrap_or_default();
+    let (intro, sections) = split_sections(&content, &page.body.headings);
     let edit_url = match (&site.config.repository, &page.source) {
         (Some(repo), Some(_)) => Some(format!(
             "{}/edit/{}/content/{}",
@@ -441,7 +450,9 @@ fn page_value(site: &Site, shared: &Shared, idx: PageIdx, root: &str) -> Value {
     minijinja::context! {
         ..s[idx].clone(),
         ..minijinja::context! {
-            content => Value::from_safe_string(content.unwrap_or_default()),
+            intro => Value::from_safe_string(intro.to_string()),
+            sections => sections,
+            content => Value::from_safe_string(content),
             headings => Value::from_serialize(&page.body.headings),
             toc => Value::from_serialize(toc(&page.body.headings)),
             ancestors => pick(&ancestors),
@@ -456,6 +467,33 @@ fn page_value(site: &Site, shared: &Shared, idx: PageIdx, root: &str) -> Value {
             source_path => page.source.as_ref().map(|src| src.display_path.clone()),
         }
     }
+}
+
+/// Splits a page's HTML at its level-2 headings: the part before the first one, and each
+/// section with its heading, so a layout can treat sections differently (a PR/FAQ sets its
+/// press release apart from its FAQs). Headings are written by the parse stage as
+/// `<h2 id="...">`, so the split points are exact.
+fn split_sections<'a>(
+    html: &'a str,
+    headings: &[crate::markdown::Heading],
+) -> (&'a str, Vec<Value>) {
+    let mut h2 = headings.iter().filter(|h| h.level == 2);
+    let starts: Vec<usize> = html.match_indices("<h2 id=\"").map(|(i, _)| i).collect();
+    let intro = &html[..starts.first().copied().unwrap_or(html.len())];
+    let sections = starts
+        .iter()
+        .enumerate()
+        .map(|(n, &start)| {
+            let end = starts.get(n + 1).copied().unwrap_or(html.len());
+            let heading = h2.next();
+            minijinja::context! {
+                id => heading.map(|h| h.id.clone()),
+                title => heading.map(|h| h.text.clone()),
+                html => Value::from_safe_string(html[start..end].to_string()),
+            }
+        })
+        .collect();
+    (intro, sections)
 }
 
 /// Swaps each `\0N\0` link placeholder for the link's URL relative to this page.

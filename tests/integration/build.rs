@@ -70,7 +70,7 @@ fn every_internal_url_is_relative() {
 fn principles_know_the_case_studies_that_reference_them() {
     let run = TestSite::basic().build().success();
     let page = run.output("principles/customer-obsession/index.html");
-    assert!(page.contains("Referenced by"), "{page}");
+    assert!(page.contains("Where this principle shows up"), "{page}");
     assert!(
         page.contains("<a href=\"../../case-studies/echo/\">Echo</a>"),
         "{page}"
@@ -274,4 +274,49 @@ fn timings_list_every_stage() {
             run.stdout
         );
     }
+}
+
+#[test]
+fn last_updated_comes_from_git_unless_front_matter_says_otherwise() {
+    let site = TestSite::basic().file(
+        "content/pinned.md",
+        "+++\ntitle = \"Pinned\"\nupdated = 2020-02-02\n+++\nText.\n",
+    );
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .args(["-c", "user.name=Test", "-c", "user.email=test@example.org"])
+            .args(args)
+            .current_dir(site.root())
+            .env("GIT_COMMITTER_DATE", "2024-05-06T12:00:00Z")
+            .env("GIT_AUTHOR_DATE", "2024-05-06T12:00:00Z")
+            .output()
+            .expect("git");
+        assert!(
+            status.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "content"]);
+    let run = site.build().success();
+    let page = run.output("principles/ownership/index.html");
+    assert!(
+        page.contains("Last updated <time datetime=\"2024-05-06\">"),
+        "{page}"
+    );
+    let pinned = run.output("pinned/index.html");
+    assert!(
+        pinned.contains("Last updated <time datetime=\"2020-02-02\">"),
+        "{pinned}"
+    );
+}
+
+#[test]
+fn a_site_outside_git_still_builds_without_dates() {
+    let run = TestSite::basic().build().success();
+    assert!(!run
+        .output("principles/ownership/index.html")
+        .contains("Last updated"));
 }

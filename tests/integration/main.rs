@@ -7,3 +7,4 @@ mod check;
 mod content;
 mod errors;
 mod harness;
+mod theme;
