@@ -7,8 +7,8 @@
 //!    into HTML, headings and links ([`markdown`], [`highlight`]); in parallel.
 //! 3. [`resolve`]: URLs, sections and their order, references and backlinks, link and anchor
 //!    checks, tags.
-//! 4. [`render`]: every page through its template, in parallel, into memory; plus the site-wide
-//!    files ([`site_files`]).
+//! 4. [`search`]: the client-side search index, sharded; then [`render`]: every page through its
+//!    template, in parallel, into memory; plus the site-wide files ([`site_files`]).
 //! 5. [`output`]: write everything to a staging folder and swap it in.
 //!
 //! Every stage reports problems as [`diag::Diagnostic`]s and carries on, so one run lists them all.
@@ -26,6 +26,7 @@ pub mod parse;
 pub mod render;
 pub mod resolve;
 pub mod scaffold;
+pub mod search;
 pub mod site_files;
 
 use std::path::{Path, PathBuf};
@@ -78,7 +79,16 @@ pub fn build_in_memory(options: &BuildOptions) -> Result<Built, BuildError> {
     let assets =
         site_files::add_static_files(&options.root, &theme, &site, &mut out, &mut diagnostics)
             .map_err(BuildError::Fatal)?;
-    render::render_site(&site, &theme, &assets, &mut out, &mut diagnostics);
+    let search_index = search::build_index(&site, &mut out, &mut diagnostics);
+    clock.lap("search");
+    render::render_site(
+        &site,
+        &theme,
+        &assets,
+        Some(&search_index),
+        &mut out,
+        &mut diagnostics,
+    );
     site_files::add_sitemap_and_robots(&site, &mut out, &mut diagnostics);
     clock.lap("render");
     if diagnostics.has_errors() {

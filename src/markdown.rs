@@ -59,7 +59,25 @@ pub struct ParsedBody {
     pub reading_time: usize,
     /// The first paragraph as plain text, shortened.
     pub summary: String,
+    /// The plain text of the body, split at each heading, for the search index.
+    pub sections: Vec<TextSection>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The plain text under one heading (or before the first one).
+#[derive(Debug, Clone, Default)]
+pub struct TextSection {
+    /// The index of the heading in [`ParsedBody::headings`]; `None` before the first heading.
+    pub heading: Option<usize>,
+    pub text: String,
+}
+
+impl ParsedBody {
+    fn add_text(&mut self, text: &str) {
+        if let Some(section) = self.sections.last_mut() {
+            section.text.push_str(text);
+        }
+    }
 }
 
 /// The markdown extensions Flywheel turns on.
@@ -96,6 +114,7 @@ pub fn parse_body(src: &BodySource<'_>) -> ParsedBody {
     let mut in_paragraph = 0usize;
     let mut paragraph_text = String::new();
     let mut image: Option<PendingImage> = None;
+    out.sections.push(TextSection::default());
 
     while let Some((event, range)) = parser.next() {
         let span = src.body_start + range.start..src.body_start + range.end;
@@ -139,6 +158,10 @@ pub fn parse_body(src: &BodySource<'_>) -> ParsedBody {
                     id,
                     text,
                 });
+                out.sections.push(TextSection {
+                    heading: Some(out.headings.len() - 1),
+                    text: String::new(),
+                });
             }
             Event::Start(Tag::CodeBlock(kind)) => {
                 let lang = match &kind {
@@ -156,6 +179,8 @@ pub fn parse_body(src: &BodySource<'_>) -> ParsedBody {
                     }
                 }
                 out.word_count += count_words(&code);
+                out.add_text(&code);
+                out.add_text(" ");
                 events.push(Event::Html(
                     render_code(src, &code, &lang, span, &mut out).into(),
                 ));
@@ -172,6 +197,7 @@ pub fn parse_body(src: &BodySource<'_>) -> ParsedBody {
                 events.push(Event::Start(Tag::Paragraph));
             }
             Event::End(TagEnd::Paragraph) => {
+                out.add_text(" ");
                 in_paragraph = in_paragraph.saturating_sub(1);
                 if first_paragraph.is_none() && !paragraph_text.trim().is_empty() {
                     first_paragraph = Some(std::mem::take(&mut paragraph_text));
@@ -186,10 +212,18 @@ pub fn parse_body(src: &BodySource<'_>) -> ParsedBody {
                         paragraph_text.push(' ');
                     }
                 }
+                match &other {
+                    Event::Text(t) | Event::Code(t) if image.is_none() => out.add_text(t),
+                    Event::SoftBreak | Event::HardBreak => out.add_text(" "),
+                    Event::End(end) if !is_inline(end) => out.add_text(" "),
+                    _ => {}
+                }
                 push_inline(src, other, span, &mut out, &mut events, &mut image);
             }
         }
     }
+    out.sections
+        .retain(|s| s.heading.is_some() || !s.text.trim().is_empty());
     pulldown_cmark::html::push_html(&mut out.html, events.into_iter());
     out.reading_time = out.word_count.div_ceil(READING_SPEED).max(1);
     out.summary = shorten(first_paragraph.unwrap_or_default().trim(), SUMMARY_LENGTH);
@@ -197,6 +231,20 @@ pub fn parse_body(src: &BodySource<'_>) -> ParsedBody {
 }
 
 type Spanned<'a> = (Event<'a>, Range<usize>);
+
+/// Whether a tag lives inside a line of text (so its end does not separate words).
+fn is_inline(end: &TagEnd) -> bool {
+    matches!(
+        end,
+        TagEnd::Emphasis
+            | TagEnd::Strong
+            | TagEnd::Strikethrough
+            | TagEnd::Link
+            | TagEnd::Image
+            | TagEnd::Superscript
+            | TagEnd::Subscript
+    )
+}
 
 /// Takes the events up to the end of the current tag (used for headings).
 fn collect_until_end<'a>(parser: &mut impl Iterator<Item = Spanned<'a>>) -> Vec<Spanned<'a>> {

@@ -150,11 +150,12 @@ pub fn render_site(
     site: &Site,
     theme: &Theme,
     assets: &BTreeMap<String, String>,
+    search_index: Option<&str>,
     output: &mut Output,
     diags: &mut Diagnostics,
 ) {
     let env = environment(theme, assets);
-    let shared = shared_data(site);
+    let shared = shared_data(site, search_index);
     let jobs = render_jobs(site);
     let results: Vec<(String, Result<String, TemplateFailure>)> = jobs
         .par_iter()
@@ -303,7 +304,7 @@ fn environment(theme: &Theme, assets: &BTreeMap<String, String>) -> Environment<
     env
 }
 
-fn shared_data(site: &Site) -> Shared {
+fn shared_data(site: &Site, search_index: Option<&str>) -> Shared {
     let summaries: Vec<Value> = site
         .pages
         .iter()
@@ -341,6 +342,7 @@ fn shared_data(site: &Site) -> Shared {
         kinds => kinds,
         tags => tags,
         home => summaries[site.home].clone(),
+        search_index => search_index,
     };
     Shared {
         site: site_value,

@@ -7,4 +7,5 @@ mod check;
 mod content;
 mod errors;
 mod harness;
+mod search;
 mod theme;

@@ -21,9 +21,8 @@
   document.addEventListener("DOMContentLoaded", function () {
     var button = document.querySelector(".theme-toggle");
     if (!button) return;
+    // A toggle button keeps one label; aria-pressed says whether the dark theme is on.
     function label() {
-      var next = current() === "dark" ? "light" : "dark";
-      button.textContent = next === "dark" ? "Dark theme" : "Light theme";
       button.setAttribute("aria-pressed", current() === "dark" ? "true" : "false");
     }
     button.hidden = false;

@@ -1,0 +1,538 @@
+// Client-side search, written for Flywheel. It loads the index lazily (on focus or "/"), runs
+// the same text pipeline as the build (elasticlunr's English tokenizer, trimmer, stop words and
+// Porter stemmer), ranks with the build's field weights, and shows results with the matched
+// words highlighted. Every string from the query, the URL or the index reaches the page through
+// textContent or createElement, never as HTML. The index files are scripts that call
+// window.flywheelSearch, so they load over HTTP and from a folder opened from disk alike.
+(function (global) {
+  "use strict";
+
+  // ---------------------------------------------------------------- the text pipeline
+  // Mirrors elasticlunr-rs 3.1 (lang/en.rs and lang/mod.rs); tests compare the two word by word.
+
+  // Rust's char::is_whitespace (the Unicode White_Space property), plus "-".
+  var SPLIT = /[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000-]+/;
+  var STOP_WORDS = {};
+  ("a able about across after all almost also am among an and any are as at be because been but by " +
+    "can cannot could dear did do does either else ever every for from get got had has have he her " +
+    "hers him his how however i if in into is it its just least let like likely may me might most " +
+    "must my neither no nor not of off often on only or other our own rather said say says she " +
+    "should since so some than that the their them then there these they this tis to too twas us " +
+    "wants was we were what when where which while who whom why will with would yet you your")
+    .split(" ")
+    .forEach(function (w) { STOP_WORDS[w] = true; });
+  STOP_WORDS[""] = true;
+  var MAX_TOKEN_BYTES = 60;
+
+  function tokenize(text) {
+    return String(text).split(SPLIT).filter(function (s) { return s.length > 0; })
+      .map(function (s) { return s.toLowerCase(); });
+  }
+
+  // Trims everything but ASCII letters, digits and "_" from both ends.
+  function trim(token) {
+    return token.replace(/^[^0-9A-Za-z_]+/, "").replace(/[^0-9A-Za-z_]+$/, "");
+  }
+
+  var encoder = typeof TextEncoder !== "undefined" ? new TextEncoder() : null;
+  var decoder = typeof TextDecoder !== "undefined" ? new TextDecoder() : null;
+
+  // The Porter stemmer exactly as elasticlunr-rs runs it: on UTF-8 bytes, ASCII-lowercased.
+  function stem(word) {
+    var bytes = encoder.encode(word);
+    if (bytes.length <= 2) return word;
+    var b = Array.prototype.slice.call(bytes).map(function (c) { return c >= 65 && c <= 90 ? c + 32 : c; });
+    var k = b.length, j = 0;
+    var A = 97, E = 101, I = 105, O = 111, U = 117, Y = 121;
+    function code(s) { return s.charCodeAt(0); }
+    function cons(i) {
+      var c = b[i];
+      if (c === A || c === E || c === I || c === O || c === U) return false;
+      if (c === Y) return i === 0 ? true : !cons(i - 1);
+      return true;
+    }
+    function m() {
+      var n = 0, i = 0;
+      for (;;) { if (i >= j) return n; if (!cons(i)) break; i++; }
+      i++;
+      for (;;) {
+        for (;;) { if (i >= j) return n; if (cons(i)) break; i++; }
+        i++; n++;
+        for (;;) { if (i >= j) return n; if (!cons(i)) break; i++; }
+        i++;
+      }
+    }
+    function vowelInStem() { for (var i = 0; i < j; i++) if (!cons(i)) return true; return false; }
+    function doublec(i) { return i >= 1 && b[i] === b[i - 1] && b[i] < 128 && cons(i); }
+    function cvc(i) {
+      if (i < 2 || !cons(i) || cons(i - 1) || !cons(i - 2)) return false;
+      var c = b[i];
+      return !(c === code("w") || c === code("x") || c === Y);
+    }
+    function ends(s) {
+      var len = s.length;
+      if (len > k) return false;
+      for (var x = 0; x < len; x++) if (b[k - len + x] !== s.charCodeAt(x)) return false;
+      j = k - len;
+      return true;
+    }
+    function setto(s) {
+      for (var x = 0; x < s.length; x++) b[j + x] = s.charCodeAt(x);
+      k = j + s.length;
+    }
+    function r(s) { if (m() > 0) setto(s); }
+    function step1ab() {
+      if (b[k - 1] === code("s")) {
+        if (ends("sses")) k -= 2;
+        else if (ends("ies")) setto("i");
+        else if (b[k - 2] !== code("s")) k -= 1;
+      }
+      if (ends("eed")) { if (m() > 0) k -= 1; }
+      else if ((ends("ed") || ends("ing")) && vowelInStem()) {
+        k = j;
+        if (ends("at")) setto("ate");
+        else if (ends("bl")) setto("ble");
+        else if (ends("iz")) setto("ize");
+        else if (doublec(k - 1)) {
+          k -= 1;
+          var c = b[k - 1];
+          if (c === code("l") || c === code("s") || c === code("z")) k += 1;
+        } else if (m() === 1 && cvc(k - 1)) setto("e");
+      }
+    }
+    function step1c() {
+      if (k > 2 && ends("y")) {
+        var c = b[k - 2];
+        if (!(c === A || c === E || c === I || c === O || c === U)) b[k - 1] = I;
+      }
+    }
+    function step2() {
+      if (k < 2) return;
+      switch (String.fromCharCode(b[k - 2])) {
+        case "a": if (ends("ational")) { r("ate"); return; } if (ends("tional")) r("tion"); break;
+        case "c": if (ends("enci")) { r("ence"); return; } if (ends("anci")) r("ance"); break;
+        case "e": if (ends("izer")) r("ize"); break;
+        case "l":
+          if (ends("bli")) { r("ble"); return; }
+          if (ends("alli")) { r("al"); return; }
+          if (ends("entli")) { r("ent"); return; }
+          if (ends("eli")) { r("e"); return; }
+          if (ends("ousli")) r("ous");
+          break;
+        case "o":
+          if (ends("ization")) { r("ize"); return; }
+          if (ends("ation")) { r("ate"); return; }
+          if (ends("ator")) r("ate");
+          break;
+        case "s":
+          if (ends("alism")) { r("al"); return; }
+          if (ends("iveness")) { r("ive"); return; }
+          if (ends("fulness")) { r("ful"); return; }
+          if (ends("ousness")) r("ous");
+          break;
+        case "t":
+          if (ends("aliti")) { r("al"); return; }
+          if (ends("iviti")) { r("ive"); return; }
+          if (ends("biliti")) r("ble");
+          break;
+        case "g": if (ends("logi")) r("log"); break;
+      }
+    }
+    function step3() {
+      switch (String.fromCharCode(b[k - 1])) {
+        case "e":
+          if (ends("icate")) { r("ic"); return; }
+          if (ends("ative")) { r(""); return; }
+          if (ends("alize")) r("al");
+          break;
+        case "i": if (ends("iciti")) r("ic"); break;
+        case "l": if (ends("ical")) { r("ic"); return; } if (ends("ful")) r(""); break;
+        case "s": if (ends("ness")) r(""); break;
+      }
+    }
+    function step4() {
+      if (k < 2) return;
+      var matched = false;
+      switch (String.fromCharCode(b[k - 2])) {
+        case "a": matched = ends("al"); break;
+        case "c": matched = ends("ance") || ends("ence"); break;
+        case "e": matched = ends("er"); break;
+        case "i": matched = ends("ic"); break;
+        case "l": matched = ends("able") || ends("ible"); break;
+        case "n": matched = ends("ant") || ends("ement") || ends("ment") || ends("ent"); break;
+        case "o":
+          matched = (ends("ion") && j > 0 && (b[j - 1] === code("s") || b[j - 1] === code("t"))) || ends("ou");
+          break;
+        case "s": matched = ends("ism"); break;
+        case "t": matched = ends("ate") || ends("iti"); break;
+        case "u": matched = ends("ous"); break;
+        case "v": matched = ends("ive"); break;
+        case "z": matched = ends("ize"); break;
+      }
+      if (matched && m() > 1) k = j;
+    }
+    function step5() {
+      j = k;
+      if (b[k - 1] === E) {
+        var a = m();
+        if (a > 1 || (a === 1 && !cvc(k - 2))) k -= 1;
+      }
+      if (b[k - 1] === code("l") && doublec(k - 1) && m() > 1) k -= 1;
+    }
+    step1ab(); step1c(); step2(); step3(); step4(); step5();
+    return decoder.decode(new Uint8Array(b.slice(0, k)));
+  }
+
+  // One raw token through trimmer, stop-word filter and stemmer; null when dropped.
+  function term(token) {
+    var t = trim(token);
+    if (STOP_WORDS[t]) return null;
+    t = stem(t);
+    if (!t || encoder.encode(t).length > MAX_TOKEN_BYTES) return null;
+    return t;
+  }
+
+  function terms(text) {
+    return tokenize(text).map(term).filter(function (t) { return t !== null; });
+  }
+
+  var pipeline = { tokenize: tokenize, trim: trim, stem: stem, term: term, terms: terms };
+  if (typeof module !== "undefined" && module.exports) {
+    module.exports = pipeline;
+    return;
+  }
+
+  // ---------------------------------------------------------------- loading the index
+  var MAX_QUERY = 100;
+  var MAX_RESULTS = 10;
+  var PER_PAGE = 2;
+
+  var state = { manifest: null, shards: {}, chunks: {}, waiting: {}, base: "" };
+  function settle(key, value) {
+    var list = state.waiting[key] || [];
+    delete state.waiting[key];
+    list.forEach(function (done) { done(value); });
+  }
+  global.flywheelSearch = {
+    manifest: function (m) { state.manifest = m; settle("manifest", m); },
+    terms: function (key, map) { state.shards[key] = map; settle("t:" + key, map); },
+    docs: function (n, rows) { state.chunks[n] = rows; settle("d:" + n, rows); }
+  };
+
+  // Loads a script once; resolves when its data has arrived.
+  function load(key, src, ready) {
+    return new Promise(function (resolve) {
+      if (ready()) return resolve(ready());
+      var first = !state.waiting[key];
+      (state.waiting[key] = state.waiting[key] || []).push(resolve);
+      if (!first) return;
+      var script = document.createElement("script");
+      script.src = src;
+      script.async = true;
+      script.onerror = function () { settle(key, null); };
+      document.head.appendChild(script);
+    });
+  }
+  function loadManifest(src) {
+    return load("manifest", src, function () { return state.manifest; });
+  }
+  function loadShard(key) {
+    var file = state.manifest.terms[key];
+    if (!file) return Promise.resolve({});
+    return load("t:" + key, state.base + file, function () { return state.shards[key]; });
+  }
+  function loadChunk(n) {
+    return load("d:" + n, state.base + state.manifest.chunks[n], function () { return state.chunks[n]; });
+  }
+  function shardKey(t) { return Array.from(t).slice(0, state.manifest.prefix).join(""); }
+
+  // ---------------------------------------------------------------- ranking
+  // Parses a query into one group per word: its term, and for the word still being typed (the
+  // last one, with no space after it) the prefixes it may be the start of.
+  function parseQuery(query) {
+    var raw = tokenize(query.slice(0, MAX_QUERY));
+    var typing = raw.length > 0 && !/\s$/.test(query);
+    var groups = [];
+    raw.forEach(function (token, i) {
+      var t = term(token);
+      var prefixes = [];
+      if (typing && i === raw.length - 1) {
+        var trimmed = trim(token);
+        if (trimmed.length >= 2) prefixes.push(trimmed);
+        if (t && t !== trimmed && t.length >= 2) prefixes.push(t);
+      }
+      if (!t && !prefixes.length) return;
+      var same = groups.filter(function (g) { return g.exact === t && t; })[0];
+      if (same) same.prefixes = unique(same.prefixes.concat(prefixes));
+      else groups.push({ exact: t, prefixes: prefixes });
+    });
+    return {
+      groups: groups,
+      exact: unique(groups.map(function (g) { return g.exact; }).filter(Boolean)),
+      prefixes: unique([].concat.apply([], groups.map(function (g) { return g.prefixes; })))
+    };
+  }
+  function unique(list) { return list.filter(function (x, i) { return list.indexOf(x) === i; }); }
+
+  function postings(map, t) { return Object.prototype.hasOwnProperty.call(map, t) ? map[t] : null; }
+
+  function each(flat, fn) {
+    var doc = 0;
+    for (var i = 0; i < flat.length; i += 2) { doc += flat[i]; fn(doc, flat[i + 1]); }
+  }
+
+  // Scores every document: for each query word, the best of its exact term and (for the word
+  // being typed) the terms it is a prefix of, each weighted by idf.
+  function rank(parsed, shards) {
+    var n = state.manifest.docs;
+    var scores = {}, matched = {};
+    var groups = parsed.groups;
+    groups.forEach(function (group, g) {
+      var best = {};
+      function add(list, factor) {
+        var idf = 1 + Math.log(n / (list.length / 2 + 1));
+        each(list, function (doc, w) {
+          var s = w * idf * factor;
+          if (!(doc in best) || best[doc] < s) best[doc] = s;
+        });
+      }
+      if (group.exact) {
+        var list = postings(shards[shardKey(group.exact)] || {}, group.exact);
+        if (list) add(list, 1);
+      }
+      group.prefixes.forEach(function (prefix) {
+        var shard = shards[shardKey(prefix)] || {};
+        Object.keys(shard).forEach(function (t) {
+          if (t !== group.exact && t.indexOf(prefix) === 0) add(shard[t], 0.6);
+        });
+      });
+      Object.keys(best).forEach(function (doc) {
+        scores[doc] = (scores[doc] || 0) + best[doc];
+        (matched[doc] = matched[doc] || {})[g] = true;
+      });
+    });
+    // Documents that match more of the words come first; the score orders the rest.
+    return Object.keys(scores).map(function (doc) {
+      return { doc: +doc, words: Object.keys(matched[doc]).length, score: scores[doc] };
+    }).sort(function (a, b) { return b.words - a.words || b.score - a.score || a.doc - b.doc; });
+  }
+
+  function search(query) {
+    var parsed = parseQuery(query);
+    if (!parsed.groups.length) return Promise.resolve({ parsed: parsed, hits: [] });
+    var keys = unique(parsed.exact.concat(parsed.prefixes).map(shardKey));
+    return Promise.all(keys.map(loadShard)).then(function () {
+      return { parsed: parsed, hits: rank(parsed, state.shards) };
+    });
+  }
+
+  // Picks the top results, at most PER_PAGE sections of one page, optionally of one kind.
+  function details(hits, kind) {
+    var chunk = state.manifest.chunk;
+    var needed = [], picked = [];
+    // Kind filtering needs the rows, so load rows for candidates in rank order, a few at a time.
+    function step(start) {
+      var slice = hits.slice(start, start + 40);
+      if (!slice.length || picked.length >= MAX_RESULTS) return Promise.resolve(picked);
+      needed = unique(slice.map(function (h) { return Math.floor(h.doc / chunk); }));
+      return Promise.all(needed.map(loadChunk)).then(function () {
+        var perPage = {};
+        picked.forEach(function (p) { perPage[p.page] = (perPage[p.page] || 0) + 1; });
+        slice.forEach(function (h) {
+          if (picked.length >= MAX_RESULTS) return;
+          var rows = state.chunks[Math.floor(h.doc / chunk)];
+          var row = rows && rows[h.doc % chunk];
+          if (!row) return;
+          var kindName = state.manifest.kinds[row[2]][0];
+          if (kind && kindName !== kind) return;
+          var page = row[3].split("#")[0];
+          if ((perPage[page] || 0) >= PER_PAGE) return;
+          perPage[page] = (perPage[page] || 0) + 1;
+          picked.push({ row: row, page: page, kind: kindName, label: state.manifest.kinds[row[2]][1] });
+        });
+        return step(start + 40);
+      });
+    }
+    return step(0);
+  }
+
+  // ---------------------------------------------------------------- the page
+  // Pretty URLs end in "/"; opened from disk, a folder is not a page, so point at its index.html.
+  function href(url) {
+    var parts = url.split("#");
+    var path = parts[0];
+    if (global.location.protocol === "file:" && (path === "" || path.slice(-1) === "/")) path += "index.html";
+    return state.base + path + (parts.length > 1 ? "#" + parts[1] : "");
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // Appends `text` to `parent`, with the words that match the query inside <mark>.
+  function highlight(parent, text, parsed) {
+    var pieces = text.split(/([\s\-]+)/);
+    pieces.forEach(function (piece) {
+      var t = /[\s\-]/.test(piece) ? null : term(piece.toLowerCase());
+      var raw = trim(piece.toLowerCase());
+      var hit = t && (parsed.exact.indexOf(t) !== -1 ||
+        parsed.prefixes.some(function (p) { return t.indexOf(p) === 0 || raw.indexOf(p) === 0; }));
+      parent.appendChild(hit ? el("mark", "", piece) : document.createTextNode(piece));
+    });
+  }
+
+  // A stretch of about 160 characters around the first matching word.
+  function snippetText(text, parsed) {
+    var words = text.split(/\s+/);
+    var first = 0;
+    for (var i = 0; i < words.length; i++) {
+      var t = term(words[i].toLowerCase());
+      if (t && (parsed.exact.indexOf(t) !== -1 || parsed.prefixes.some(function (p) { return t.indexOf(p) === 0; }))) {
+        first = i;
+        break;
+      }
+    }
+    var start = Math.max(0, first - 8);
+    var out = words.slice(start, start + 28).join(" ");
+    return (start > 0 ? "… " : "") + out + (start + 28 < words.length ? " …" : "");
+  }
+
+  function init() {
+    var box = document.querySelector(".search");
+    if (!box) return;
+    var input = box.querySelector(".search-input");
+    var panel = box.querySelector(".search-panel");
+    var list = box.querySelector(".search-results");
+    var status = box.querySelector(".search-status");
+    var filters = box.querySelectorAll(".search-filter");
+    var indexSrc = box.getAttribute("data-index");
+    state.base = box.getAttribute("data-root") || "";
+    var kind = "";
+    var active = -1;
+    var generation = 0;
+    box.hidden = false;
+
+    function ready() { return loadManifest(indexSrc); }
+    function open() { panel.hidden = false; input.setAttribute("aria-expanded", "true"); }
+    function close() {
+      panel.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+    function options() { return list.querySelectorAll("[role=option]"); }
+    function select(n) {
+      var items = options();
+      if (!items.length) return;
+      active = (n + items.length) % items.length;
+      Array.prototype.forEach.call(items, function (item, i) {
+        item.setAttribute("aria-selected", i === active ? "true" : "false");
+      });
+      input.setAttribute("aria-activedescendant", items[active].id);
+      items[active].scrollIntoView({ block: "nearest" });
+    }
+
+    function render(results, parsed, query) {
+      while (list.firstChild) list.removeChild(list.firstChild);
+      active = -1;
+      input.removeAttribute("aria-activedescendant");
+      results.forEach(function (r, i) {
+        var row = r.row;
+        var item = el("li", "search-result");
+        item.setAttribute("role", "option");
+        item.setAttribute("aria-selected", "false");
+        item.id = "search-result-" + i;
+        var link = el("a");
+        link.href = href(row[3]);
+        link.tabIndex = -1;
+        var head = el("span", "result-head");
+        head.appendChild(el("span", "result-kind", r.label));
+        var title = el("span", "result-title");
+        highlight(title, [row[0]].concat(row[1]).join(" › "), parsed);
+        head.appendChild(title);
+        link.appendChild(head);
+        var snippet = el("span", "result-snippet");
+        highlight(snippet, snippetText(row[4], parsed), parsed);
+        link.appendChild(snippet);
+        item.appendChild(link);
+        item.addEventListener("mousedown", function (e) { e.preventDefault(); });
+        list.appendChild(item);
+      });
+      status.textContent = results.length
+        ? results.length + (results.length === 1 ? " result" : " results") + (kind ? " (filtered)" : "")
+        : (query.trim() ? "No results for “" + query.trim() + "”" + (kind ? " with this filter" : "") : "");
+      open();
+    }
+
+    function run() {
+      var query = input.value.slice(0, MAX_QUERY);
+      var mine = ++generation;
+      if (!query.trim()) {
+        render([], parseQuery(""), "");
+        return;
+      }
+      ready().then(function (m) {
+        if (!m) { status.textContent = "The search index could not be loaded."; open(); return null; }
+        return search(query).then(function (found) {
+          return details(found.hits, kind).then(function (results) {
+            if (mine === generation) render(results, found.parsed, query);
+          });
+        });
+      });
+    }
+
+    input.addEventListener("focus", function () { ready(); if (input.value.trim()) run(); });
+    input.addEventListener("input", run);
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "ArrowDown") { e.preventDefault(); if (panel.hidden) run(); else select(active + 1); }
+      else if (e.key === "ArrowUp") { e.preventDefault(); select(active - 1); }
+      else if (e.key === "Enter") {
+        var items = options();
+        var target = items[active >= 0 ? active : 0];
+        if (target) { e.preventDefault(); global.location.href = target.querySelector("a").href; }
+      } else if (e.key === "Escape") {
+        if (!panel.hidden) { e.preventDefault(); close(); } else { input.value = ""; input.blur(); }
+      }
+    });
+    input.addEventListener("blur", function () {
+      setTimeout(function () { if (!box.contains(document.activeElement)) close(); }, 150);
+    });
+    list.addEventListener("click", function (e) {
+      var item = e.target.closest && e.target.closest("[role=option]");
+      if (item) global.location.href = item.querySelector("a").href;
+    });
+    Array.prototype.forEach.call(filters, function (button) {
+      button.addEventListener("click", function () {
+        kind = button.getAttribute("data-kind") || "";
+        Array.prototype.forEach.call(filters, function (b) {
+          b.setAttribute("aria-pressed", b === button ? "true" : "false");
+        });
+        input.focus();
+        run();
+      });
+    });
+    document.addEventListener("keydown", function (e) {
+      var target = e.target;
+      var typing = target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+      if (e.key === "/" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
+        e.preventDefault();
+        input.focus();
+        ready();
+      }
+    });
+
+    // ?q= opens the search with that query, so a search can be shared as a link.
+    var q = new URLSearchParams(global.location.search).get("q");
+    if (q) {
+      input.value = q.slice(0, MAX_QUERY);
+      input.focus();
+      run();
+    }
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})(typeof window !== "undefined" ? window : globalThis);
