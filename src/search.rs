@@ -17,7 +17,9 @@
 //! [`DOCS_PER_CHUNK`], loaded only for the results shown. Every file is a script that hands its
 //! data to `window.flywheelSearch`, so the index loads over HTTP and from `file://` alike.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 
 use elasticlunr::lang::English;
 use elasticlunr::Language as _;
@@ -30,10 +32,12 @@ use crate::resolve::Site;
 
 /// Up to this many documents, the whole index is one shard: fewer requests, still small.
 pub const SINGLE_SHARD_DOCS: usize = 1000;
+/// Past that, shards are split until none is larger than about this many bytes.
+pub const SHARD_BYTES: usize = 150_000;
 /// Documents per details chunk.
-pub const DOCS_PER_CHUNK: usize = 256;
+pub const DOCS_PER_CHUNK: usize = 64;
 /// Characters of a section's text kept for the result snippet.
-const SNIPPET_SOURCE_CHARS: usize = 600;
+const SNIPPET_SOURCE_CHARS: usize = 400;
 /// Longer tokens (hashes, URLs) are left out of the index; the client drops them too.
 pub const MAX_TOKEN_BYTES: usize = 60;
 /// Field boosts: a match in the title counts most, then in the heading path, then in the text.
@@ -41,7 +45,7 @@ const BOOST_TITLE: f64 = 10.0;
 const BOOST_HEADINGS: f64 = 5.0;
 const BOOST_BODY: f64 = 1.0;
 /// Weights are stored as integers: the score times this.
-const WEIGHT_SCALE: f64 = 1000.0;
+const WEIGHT_SCALE: f64 = 100.0;
 
 /// The folder of the index files in the output.
 const DIR: &str = "search";
@@ -61,121 +65,188 @@ pub struct SearchDoc {
 
 /// Collects the search documents of every page, in reading order.
 pub fn documents(site: &Site) -> Vec<SearchDoc> {
+    let order = site.reading_order();
+    let per_page: Vec<Vec<SearchDoc>> = order
+        .par_iter()
+        .map(|&idx| page_documents(&site.pages[idx]))
+        .collect();
+    per_page.into_iter().flatten().collect()
+}
+
+fn page_documents(page: &crate::resolve::Page) -> Vec<SearchDoc> {
     let mut docs = Vec::new();
-    for idx in site.reading_order() {
-        let page = &site.pages[idx];
-        if page.source.is_none() {
-            continue;
+    if page.source.is_none() {
+        return docs;
+    }
+    let mut path: Vec<(u8, &str)> = Vec::new();
+    for section in &page.body.sections {
+        let (url, headings) = match section.heading {
+            Some(h) => {
+                let heading = &page.body.headings[h];
+                path.retain(|(level, _)| *level < heading.level);
+                path.push((heading.level, &heading.text));
+                (
+                    format!("{}#{}", page.url, heading.id),
+                    path.iter().map(|(_, t)| t.to_string()).collect(),
+                )
+            }
+            None => (page.url.clone(), Vec::new()),
+        };
+        let mut text = String::with_capacity(section.text.len());
+        for word in section.text.split_whitespace() {
+            if !text.is_empty() {
+                text.push(' ');
+            }
+            text.push_str(word);
         }
-        let mut path: Vec<(u8, String)> = Vec::new();
-        for section in &page.body.sections {
-            let (url, headings) = match section.heading {
-                Some(h) => {
-                    let heading = &page.body.headings[h];
-                    path.retain(|(level, _)| *level < heading.level);
-                    path.push((heading.level, heading.text.clone()));
-                    (
-                        format!("{}#{}", page.url, heading.id),
-                        path.iter().map(|(_, t)| t.clone()).collect(),
-                    )
-                }
-                None => (page.url.clone(), Vec::new()),
-            };
-            docs.push(SearchDoc {
-                title: page.front.title.clone(),
-                headings,
-                kind: page.kind.clone(),
-                url,
-                text: section
-                    .text
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            });
-        }
+        docs.push(SearchDoc {
+            title: page.front.title.clone(),
+            headings,
+            kind: page.kind.clone(),
+            url,
+            text,
+        });
     }
     docs
 }
 
 /// Runs elasticlunr's English pipeline: the same steps the client runs on a query.
+///
+/// A site repeats the same words endlessly, so each distinct raw token goes through the
+/// pipeline once and the outcome is remembered; the split into raw tokens is elasticlunr's own
+/// `tokenize_whitespace`, written out so hits need no allocation.
 pub struct Analyzer {
     language: English,
     pipeline: elasticlunr::Pipeline,
+    cache: FxHashMap<String, Option<u32>>,
+    terms: Vec<String>,
+    ids: FxHashMap<String, u32>,
 }
 
 impl Default for Analyzer {
     fn default() -> Self {
         let language = English::new();
         let pipeline = language.make_pipeline();
-        Analyzer { language, pipeline }
+        Analyzer {
+            language,
+            pipeline,
+            cache: FxHashMap::default(),
+            terms: Vec::new(),
+            ids: FxHashMap::default(),
+        }
     }
 }
 
 impl Analyzer {
-    /// Tokenises, trims, drops stop words and stems.
+    /// Tokenises, trims, drops stop words and stems: elasticlunr's pipeline, run directly.
     pub fn terms(&self, text: &str) -> Vec<String> {
         let mut terms = self.pipeline.run(self.language.tokenize(text));
         terms.retain(|t| !t.is_empty() && t.len() <= MAX_TOKEN_BYTES);
         terms
     }
+
+    /// The same terms as [`Analyzer::terms`], as ids into this analyzer's term table.
+    pub fn term_ids(&mut self, text: &str, out: &mut Vec<u32>) {
+        out.clear();
+        for raw in text.split(|c: char| c.is_whitespace() || c == '-') {
+            if raw.is_empty() {
+                continue;
+            }
+            let id = match self.cache.get(raw) {
+                Some(id) => *id,
+                None => {
+                    let id = self.analyse_token(raw);
+                    self.cache.insert(raw.to_string(), id);
+                    id
+                }
+            };
+            if let Some(id) = id {
+                out.push(id);
+            }
+        }
+    }
+
+    fn analyse_token(&mut self, raw: &str) -> Option<u32> {
+        let term = self.pipeline.run(vec![raw.trim().to_lowercase()]).pop()?;
+        if term.is_empty() || term.len() > MAX_TOKEN_BYTES {
+            return None;
+        }
+        if let Some(id) = self.ids.get(&term) {
+            return Some(*id);
+        }
+        let id = self.terms.len() as u32;
+        self.ids.insert(term.clone(), id);
+        self.terms.push(term);
+        Some(id)
+    }
+
+    /// The term an id stands for.
+    pub fn term(&self, id: u32) -> &str {
+        &self.terms[id as usize]
+    }
 }
 
-type Postings = HashMap<String, Vec<(u32, u32)>>;
+type Postings = FxHashMap<String, Vec<(u32, u32)>>;
 
 /// Builds the index, adds its files to `out`, and returns the manifest's path for templates.
 pub fn build_index(site: &Site, out: &mut Output, diags: &mut Diagnostics) -> String {
     let docs = documents(site);
     let postings = postings(&docs);
-    let prefix = if docs.len() <= SINGLE_SHARD_DOCS {
-        0
+    let mut terms: Vec<(&str, Vec<u32>)> = postings
+        .par_iter()
+        .map(|(term, list)| (term.as_str(), delta_encode(list)))
+        .collect();
+    terms.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let limit = if docs.len() <= SINGLE_SHARD_DOCS {
+        usize::MAX
     } else {
-        2
+        SHARD_BYTES
     };
-    let mut shards: BTreeMap<String, BTreeMap<&str, Vec<u32>>> = BTreeMap::new();
-    for (term, list) in &postings {
-        let key: String = term.chars().take(prefix).collect();
-        shards
-            .entry(key)
-            .or_default()
-            .insert(term, delta_encode(list));
-    }
-    let mut shard_files = BTreeMap::new();
-    for (key, terms) in &shards {
-        let body = format!("flywheelSearch.terms({},{});\n", json(key), json(terms));
-        let name = if key.is_empty() {
-            "all".to_string()
-        } else {
-            hex(key)
-        };
-        let path = fingerprinted(&format!("t-{name}"), &body);
-        shard_files.insert(key.clone(), path.clone());
-        out.add(path, body.into_bytes(), diags);
-    }
+    let shards = split_into_shards(&terms, limit);
+    let shard_files: Vec<(String, String, String)> = shards
+        .par_iter()
+        .map(|(key, range)| {
+            let map: BTreeMap<&str, &Vec<u32>> =
+                terms[range.clone()].iter().map(|(t, l)| (*t, l)).collect();
+            let body = format!("flywheelSearch.terms({},{});\n", json(key), json(&map));
+            let name = if key.is_empty() {
+                "all".to_string()
+            } else {
+                hex(key)
+            };
+            (
+                key.clone(),
+                fingerprinted(&format!("t-{name}"), &body),
+                body,
+            )
+        })
+        .collect();
     let kinds: Vec<String> = {
         let mut k: Vec<String> = docs.iter().map(|d| d.kind.clone()).collect();
         k.sort();
         k.dedup();
         k
     };
-    let mut chunk_files = Vec::new();
-    for (n, chunk) in docs.chunks(DOCS_PER_CHUNK).enumerate() {
-        let rows: Vec<DocRow<'_>> = chunk
-            .iter()
-            .map(|d| {
-                DocRow(
-                    &d.title,
-                    &d.headings,
-                    kinds.iter().position(|k| *k == d.kind).unwrap_or(0),
-                    &d.url,
-                    snippet_source(&d.text),
-                )
-            })
-            .collect();
-        let body = format!("flywheelSearch.docs({n},{});\n", json(&rows));
-        let path = fingerprinted(&format!("d-{n}"), &body);
-        chunk_files.push(path.clone());
-        out.add(path, body.into_bytes(), diags);
-    }
+    let chunk_files: Vec<(String, String)> = docs
+        .par_chunks(DOCS_PER_CHUNK)
+        .enumerate()
+        .map(|(n, chunk)| {
+            let rows: Vec<DocRow<'_>> = chunk
+                .iter()
+                .map(|d| {
+                    DocRow(
+                        &d.title,
+                        &d.headings,
+                        kinds.iter().position(|k| *k == d.kind).unwrap_or(0),
+                        &d.url,
+                        snippet_source(&d.text),
+                    )
+                })
+                .collect();
+            let body = format!("flywheelSearch.docs({n},{});\n", json(&rows));
+            (fingerprinted(&format!("d-{n}"), &body), body)
+        })
+        .collect();
     let labels: Vec<(String, String)> = kinds
         .iter()
         .map(|k| (k.clone(), site.config.kind_label(k)))
@@ -184,16 +255,72 @@ pub fn build_index(site: &Site, out: &mut Output, diags: &mut Diagnostics) -> St
         v: 1,
         docs: docs.len(),
         chunk: DOCS_PER_CHUNK,
-        prefix,
         max_token: MAX_TOKEN_BYTES,
         kinds: labels,
-        terms: shard_files,
-        chunks: chunk_files,
+        terms: shard_files
+            .iter()
+            .map(|(k, p, _)| (k.clone(), p.clone()))
+            .collect(),
+        chunks: chunk_files.iter().map(|(p, _)| p.clone()).collect(),
     };
+    for (_, path, body) in shard_files {
+        out.add(path, body.into_bytes(), diags);
+    }
+    for (path, body) in chunk_files {
+        out.add(path, body.into_bytes(), diags);
+    }
     let body = format!("flywheelSearch.manifest({});\n", json(&manifest));
     let path = fingerprinted("index", &body);
     out.add(path.clone(), body.into_bytes(), diags);
     path
+}
+
+/// Groups sorted terms into shards whose keys are term prefixes: one shard (key `""`) when
+/// everything fits in `limit` bytes, else one per first character, and a shard still too big is
+/// split again by the next character (up to four). Terms as short as a key stay in that key's
+/// shard, so a term's shard is the one with the longest key the term starts with.
+fn split_into_shards(
+    terms: &[(&str, Vec<u32>)],
+    limit: usize,
+) -> Vec<(String, std::ops::Range<usize>)> {
+    fn size(terms: &[(&str, Vec<u32>)]) -> usize {
+        terms.iter().map(|(t, l)| t.len() + 4 + l.len() * 4).sum()
+    }
+    fn split(
+        terms: &[(&str, Vec<u32>)],
+        offset: usize,
+        key: String,
+        limit: usize,
+        out: &mut Vec<(String, std::ops::Range<usize>)>,
+    ) {
+        let depth = key.chars().count();
+        if size(terms) <= limit || depth >= 4 {
+            out.push((key, offset..offset + terms.len()));
+            return;
+        }
+        // Terms no longer than the key itself stay under the key.
+        let short = terms
+            .iter()
+            .take_while(|(t, _)| t.chars().count() <= depth)
+            .count();
+        if short > 0 {
+            out.push((key.clone(), offset..offset + short));
+        }
+        let mut start = short;
+        while start < terms.len() {
+            let next: String = terms[start].0.chars().take(depth + 1).collect();
+            let end = start
+                + terms[start..]
+                    .iter()
+                    .take_while(|(t, _)| t.starts_with(next.as_str()))
+                    .count();
+            split(&terms[start..end], offset + start, next, limit, out);
+            start = end;
+        }
+    }
+    let mut out = Vec::new();
+    split(terms, 0, String::new(), limit, &mut out);
+    out
 }
 
 #[derive(Serialize)]
@@ -201,11 +328,10 @@ struct Manifest {
     v: u32,
     docs: usize,
     chunk: usize,
-    prefix: usize,
     max_token: usize,
     /// `[name, label]` for each kind; documents refer to kinds by position.
     kinds: Vec<(String, String)>,
-    /// Shard key (the first `prefix` characters of a term) to file.
+    /// Shard key (a term prefix; a term belongs to the longest key it starts with) to file.
     terms: BTreeMap<String, String>,
     chunks: Vec<String>,
 }
@@ -217,59 +343,81 @@ struct DocRow<'a>(&'a str, &'a [String], usize, &'a str, &'a str);
 /// Term -> (document, weight) for every document, built in parallel.
 fn postings(docs: &[SearchDoc]) -> Postings {
     // elasticlunr's pipeline is not thread-safe, so each chunk of documents gets its own.
-    const CHUNK: usize = 512;
-    let mut merged = docs
+    const CHUNK: usize = 2048;
+    let partials: Vec<Postings> = docs
         .par_chunks(CHUNK)
         .enumerate()
         .map(|(c, chunk)| {
-            let analyzer = Analyzer::default();
-            let mut acc = Postings::new();
+            let mut analyzer = Analyzer::default();
+            let mut by_id: Vec<Vec<(u32, u32)>> = Vec::new();
+            let mut scratch = Weigher::default();
             for (i, doc) in chunk.iter().enumerate() {
                 let n = (c * CHUNK + i) as u32;
-                for (term, weight) in weigh(&analyzer, doc) {
-                    acc.entry(term).or_default().push((n, weight));
+                for (id, weight) in scratch.weigh(&mut analyzer, doc) {
+                    let slot = id as usize;
+                    if by_id.len() <= slot {
+                        by_id.resize_with(slot + 1, Vec::new);
+                    }
+                    by_id[slot].push((n, weight));
                 }
             }
-            acc
+            by_id
+                .into_iter()
+                .enumerate()
+                .filter(|(_, list)| !list.is_empty())
+                .map(|(id, list)| (analyzer.term(id as u32).to_string(), list))
+                .collect()
         })
-        .reduce(Postings::new, |mut a, b| {
-            for (term, list) in b {
-                a.entry(term).or_default().extend(list);
-            }
-            a
-        });
-    for list in merged.values_mut() {
-        list.sort_unstable();
+        .collect();
+    let mut merged = Postings::default();
+    for partial in partials {
+        for (term, list) in partial {
+            merged.entry(term).or_default().extend(list);
+        }
     }
     merged
 }
 
-/// The weight of each term of one document, summed over its fields.
-fn weigh(analyzer: &Analyzer, doc: &SearchDoc) -> BTreeMap<String, u32> {
-    let mut scores: BTreeMap<String, f64> = BTreeMap::new();
-    let fields = [
-        (doc.title.as_str().into(), BOOST_TITLE),
-        (doc.headings.join(" ").into(), BOOST_HEADINGS),
-        (std::borrow::Cow::Borrowed(doc.text.as_str()), BOOST_BODY),
-    ];
-    for (text, boost) in fields {
-        let terms = analyzer.terms(&text);
-        if terms.is_empty() {
-            continue;
+/// Reusable buffers for weighing documents one after another.
+#[derive(Default)]
+struct Weigher {
+    ids: Vec<u32>,
+    counts: FxHashMap<u32, u32>,
+    scores: FxHashMap<u32, f64>,
+}
+
+impl Weigher {
+    /// The weight of each term of one document, summed over its fields: the square root of the
+    /// term's count over the square root of the field's length, times the field's boost.
+    fn weigh(&mut self, analyzer: &mut Analyzer, doc: &SearchDoc) -> Vec<(u32, u32)> {
+        self.scores.clear();
+        let headings = doc.headings.join(" ");
+        for (text, boost) in [
+            (doc.title.as_str(), BOOST_TITLE),
+            (headings.as_str(), BOOST_HEADINGS),
+            (doc.text.as_str(), BOOST_BODY),
+        ] {
+            analyzer.term_ids(text, &mut self.ids);
+            if self.ids.is_empty() {
+                continue;
+            }
+            let norm = 1.0 / (self.ids.len() as f64).sqrt();
+            self.counts.clear();
+            for &id in &self.ids {
+                *self.counts.entry(id).or_default() += 1;
+            }
+            for (&id, &count) in &self.counts {
+                *self.scores.entry(id).or_default() += boost * f64::from(count).sqrt() * norm;
+            }
         }
-        let norm = 1.0 / (terms.len() as f64).sqrt();
-        let mut counts: BTreeMap<String, u32> = BTreeMap::new();
-        for term in terms {
-            *counts.entry(term).or_default() += 1;
-        }
-        for (term, count) in counts {
-            *scores.entry(term).or_default() += boost * f64::from(count).sqrt() * norm;
-        }
+        let mut weights: Vec<(u32, u32)> = self
+            .scores
+            .iter()
+            .map(|(&id, &score)| (id, ((score * WEIGHT_SCALE).round() as u32).max(1)))
+            .collect();
+        weights.sort_unstable();
+        weights
     }
-    scores
-        .into_iter()
-        .map(|(term, score)| (term, ((score * WEIGHT_SCALE).round() as u32).max(1)))
-        .collect()
 }
 
 /// `[doc, weight, doc - previous doc, weight, ...]`: small gaps print shorter than ids.
@@ -324,7 +472,8 @@ mod tests {
 
     #[test]
     fn title_outweighs_headings_and_body() {
-        let analyzer = Analyzer::default();
+        let mut analyzer = Analyzer::default();
+        let mut weigher = Weigher::default();
         let doc = |title: &str, heading: &str, body: &str| SearchDoc {
             title: title.into(),
             headings: vec![heading.into()],
@@ -332,10 +481,51 @@ mod tests {
             url: String::new(),
             text: body.into(),
         };
-        let in_title = weigh(&analyzer, &doc("Frugality", "x", "y"))["frugal"];
-        let in_heading = weigh(&analyzer, &doc("x", "Frugality", "y"))["frugal"];
-        let in_body = weigh(&analyzer, &doc("x", "y", "Frugality"))["frugal"];
+        let mut weight = |d: SearchDoc| {
+            let weights = weigher.weigh(&mut analyzer, &d);
+            let id = weights
+                .iter()
+                .find(|(id, _)| analyzer.term(*id) == "frugal")
+                .expect("term");
+            id.1
+        };
+        let in_title = weight(doc("Frugality", "x", "y"));
+        let in_heading = weight(doc("x", "Frugality", "y"));
+        let in_body = weight(doc("x", "y", "Frugality"));
         assert!(in_title > in_heading && in_heading > in_body);
+    }
+
+    #[test]
+    fn cached_term_ids_match_the_pipeline() {
+        let mut analyzer = Analyzer::default();
+        let text = "The customers' two-way doors! Customers, doors; the DOORS café naïve";
+        let mut ids = Vec::new();
+        analyzer.term_ids(text, &mut ids);
+        analyzer.term_ids(text, &mut ids);
+        let via_ids: Vec<&str> = ids.iter().map(|&id| analyzer.term(id)).collect();
+        assert_eq!(via_ids, analyzer.terms(text));
+    }
+
+    #[test]
+    fn shards_split_until_small_enough() {
+        let lists: Vec<(String, Vec<u32>)> = ["a", "ab", "abc", "abd", "b", "ba", "bb"]
+            .iter()
+            .map(|t| (t.to_string(), vec![0; 10]))
+            .collect();
+        let terms: Vec<(&str, Vec<u32>)> =
+            lists.iter().map(|(t, l)| (t.as_str(), l.clone())).collect();
+        let one = split_into_shards(&terms, usize::MAX);
+        assert_eq!(one, [(String::new(), 0..7)]);
+        let keys: Vec<String> = split_into_shards(&terms, 100)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(keys, ["a", "ab", "abc", "abd", "b", "ba", "bb"]);
+        let keys: Vec<String> = split_into_shards(&terms, 140)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(keys, ["a", "ab", "b"]);
     }
 
     #[test]

@@ -244,7 +244,24 @@
   function loadChunk(n) {
     return load("d:" + n, state.base + state.manifest.chunks[n], function () { return state.chunks[n]; });
   }
-  function shardKey(t) { return Array.from(t).slice(0, state.manifest.prefix).join(""); }
+  // A term lives in the shard with the longest key (a term prefix, up to four characters) it
+  // starts with; the single shard of a small site has the key "".
+  function shardKey(t) {
+    var chars = Array.from(t);
+    for (var k = Math.min(4, chars.length); k >= 0; k--) {
+      var key = chars.slice(0, k).join("");
+      if (Object.prototype.hasOwnProperty.call(state.manifest.terms, key)) return key;
+    }
+    return "";
+  }
+  // The shards that can hold terms starting with `prefix`. A very short prefix on a big site
+  // would need many shards; it waits for another keystroke instead (MAX_PREFIX_SHARDS).
+  var MAX_PREFIX_SHARDS = 3;
+  function prefixKeys(prefix) {
+    var keys = Object.keys(state.manifest.terms).filter(function (k) { return k.indexOf(prefix) === 0; });
+    keys = unique(keys.concat([shardKey(prefix)]));
+    return keys.length <= MAX_PREFIX_SHARDS ? keys : [];
+  }
 
   // ---------------------------------------------------------------- ranking
   // Parses a query into one group per word: its term, and for the word still being typed (the
@@ -301,9 +318,11 @@
         if (list) add(list, 1);
       }
       group.prefixes.forEach(function (prefix) {
-        var shard = shards[shardKey(prefix)] || {};
-        Object.keys(shard).forEach(function (t) {
-          if (t !== group.exact && t.indexOf(prefix) === 0) add(shard[t], 0.6);
+        prefixKeys(prefix).forEach(function (key) {
+          var shard = shards[key] || {};
+          Object.keys(shard).forEach(function (t) {
+            if (t !== group.exact && t.indexOf(prefix) === 0) add(shard[t], 0.6);
+          });
         });
       });
       Object.keys(best).forEach(function (doc) {
@@ -320,19 +339,21 @@
   function search(query) {
     var parsed = parseQuery(query);
     if (!parsed.groups.length) return Promise.resolve({ parsed: parsed, hits: [] });
-    var keys = unique(parsed.exact.concat(parsed.prefixes).map(shardKey));
+    var keys = unique(parsed.exact.map(shardKey).concat([].concat.apply([], parsed.prefixes.map(prefixKeys))));
     return Promise.all(keys.map(loadShard)).then(function () {
       return { parsed: parsed, hits: rank(parsed, state.shards) };
     });
   }
 
   // Picks the top results, at most PER_PAGE sections of one page, optionally of one kind.
+  // Candidates are looked at a dozen at a time, so the details of only a few chunks load.
+  var BATCH = 12;
   function details(hits, kind) {
     var chunk = state.manifest.chunk;
     var needed = [], picked = [];
     // Kind filtering needs the rows, so load rows for candidates in rank order, a few at a time.
     function step(start) {
-      var slice = hits.slice(start, start + 40);
+      var slice = hits.slice(start, start + BATCH);
       if (!slice.length || picked.length >= MAX_RESULTS) return Promise.resolve(picked);
       needed = unique(slice.map(function (h) { return Math.floor(h.doc / chunk); }));
       return Promise.all(needed.map(loadChunk)).then(function () {
@@ -350,7 +371,7 @@
           perPage[page] = (perPage[page] || 0) + 1;
           picked.push({ row: row, page: page, kind: kindName, label: state.manifest.kinds[row[2]][1] });
         });
-        return step(start + 40);
+        return step(start + BATCH);
       });
     }
     return step(0);
