@@ -26,6 +26,24 @@ pub enum Command {
     Check(CheckArgs),
     /// Create a new page of a kind, with every field the kind declares.
     New(NewArgs),
+    /// Build, serve on 127.0.0.1, and rebuild and refresh the browser on every save.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The site folder, holding site.toml and content/.
+    #[arg(long, default_value = ".")]
+    pub root: PathBuf,
+    /// The port to listen on (0 picks a free one).
+    #[arg(long, short, default_value_t = 1111)]
+    pub port: u16,
+    /// The address to listen on. Anything but a loopback address lets other machines in.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Include pages marked `draft = true`.
+    #[arg(long)]
+    pub drafts: bool,
 }
 
 #[derive(Debug, Args)]
@@ -94,6 +112,26 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Build(args) => run_build(&args),
         Command::Check(args) => run_check(&args),
         Command::New(args) => run_new(&args),
+        Command::Serve(args) => run_serve(args),
+    }
+}
+
+fn run_serve(args: ServeArgs) -> ExitCode {
+    let options = crate::serve::ServeOptions {
+        build: BuildOptions {
+            root: args.root,
+            output: PathBuf::from("public"),
+            drafts: args.drafts,
+        },
+        bind: args.bind,
+        port: args.port,
+    };
+    match crate::serve::run(options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(EXIT_FATAL)
+        }
     }
 }
 

@@ -26,7 +26,9 @@ pub mod parse;
 pub mod render;
 pub mod resolve;
 pub mod scaffold;
+pub mod schema;
 pub mod search;
+pub mod serve;
 pub mod site_files;
 
 use std::path::{Path, PathBuf};

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -16,10 +17,11 @@ use crate::diag::{Diagnostic, Diagnostics};
 /// The file that marks an output folder as Flywheel's to replace.
 pub const MARKER_FILE: &str = ".flywheel-output";
 
-/// The site's files, by path relative to the output folder.
-#[derive(Debug, Default)]
+/// The site's files, by path relative to the output folder. Contents are shared (`Arc`), so the
+/// dev server can keep the last good build and copy unchanged pages into the next one for free.
+#[derive(Debug, Default, Clone)]
 pub struct Output {
-    files: BTreeMap<String, Vec<u8>>,
+    files: BTreeMap<String, Arc<[u8]>>,
 }
 
 impl Output {
@@ -31,11 +33,24 @@ impl Output {
             )));
             return;
         }
-        self.files.insert(path, bytes);
+        self.files.insert(path, bytes.into());
+    }
+
+    /// Takes a file from an earlier build unchanged (the dev server's partial rebuilds).
+    pub fn keep(&mut self, path: &str, earlier: &Output) {
+        if let Some(bytes) = earlier.files.get(path) {
+            self.files
+                .entry(path.to_string())
+                .or_insert_with(|| bytes.clone());
+        }
+    }
+
+    pub fn contains(&self, path: &str) -> bool {
+        self.files.contains_key(path)
     }
 
     pub fn get(&self, path: &str) -> Option<&[u8]> {
-        self.files.get(path).map(Vec::as_slice)
+        self.files.get(path).map(|b| &b[..])
     }
 
     pub fn paths(&self) -> impl Iterator<Item = &str> {
@@ -87,7 +102,7 @@ impl Output {
             if let Some(parent) = full.parent() {
                 std::fs::create_dir_all(parent)?;
             }
-            std::fs::write(full, bytes)
+            std::fs::write(full, &bytes[..])
         })?;
         std::fs::write(
             dir.join(MARKER_FILE),

@@ -37,19 +37,58 @@ pub fn parse_all(
     drafts: bool,
     diags: &mut Diagnostics,
 ) -> Vec<ParsedPage> {
+    parse_cached(config, sources, drafts, &ParseCache::default(), diags).0
+}
+
+/// Earlier parse results by content path, so a rebuild parses only the files that changed.
+#[derive(Debug, Default, Clone)]
+pub struct ParseCache {
+    entries: std::collections::HashMap<String, (ParsedPage, Vec<Diagnostic>)>,
+}
+
+impl ParseCache {
+    fn get(&self, source: &SourceFile) -> Option<&(ParsedPage, Vec<Diagnostic>)> {
+        self.entries.get(&source.rel_path).filter(|(page, _)| {
+            page.source.text == source.text && page.source.last_commit == source.last_commit
+        })
+    }
+}
+
+/// Like [`parse_all`], reusing `cache` for files whose text has not changed. Returns the pages,
+/// the new cache, and the content paths that were parsed afresh.
+pub fn parse_cached(
+    config: &SiteConfig,
+    sources: Vec<SourceFile>,
+    drafts: bool,
+    cache: &ParseCache,
+    diags: &mut Diagnostics,
+) -> (Vec<ParsedPage>, ParseCache, Vec<String>) {
     let schemas = Schemas::new(config);
-    let results: Vec<(Option<ParsedPage>, Vec<Diagnostic>)> = sources
+    let results: Vec<(ParsedPage, Vec<Diagnostic>, bool)> = sources
         .into_par_iter()
-        .map(|source| parse_one(config, &schemas, source))
+        .map(|source| match cache.get(&source) {
+            Some((page, page_diags)) => (page.clone(), page_diags.clone(), false),
+            None => {
+                let (page, page_diags) = parse_one(config, &schemas, source);
+                (page, page_diags, true)
+            }
+        })
         .collect();
     let mut pages = Vec::with_capacity(results.len());
-    for (page, page_diags) in results {
-        diags.extend(page_diags);
-        if let Some(page) = page.filter(|p| drafts || !p.front.draft) {
+    let mut next = ParseCache::default();
+    let mut fresh = Vec::new();
+    for (page, page_diags, parsed) in results {
+        diags.extend(page_diags.iter().cloned());
+        if parsed {
+            fresh.push(page.source.rel_path.clone());
+        }
+        next.entries
+            .insert(page.source.rel_path.clone(), (page.clone(), page_diags));
+        if drafts || !page.front.draft {
             pages.push(page);
         }
     }
-    pages
+    (pages, next, fresh)
 }
 
 /// The front matter schema of every kind, built once.
@@ -102,7 +141,7 @@ fn parse_one(
     config: &SiteConfig,
     schemas: &Schemas,
     source: SourceFile,
-) -> (Option<ParsedPage>, Vec<Diagnostic>) {
+) -> (ParsedPage, Vec<Diagnostic>) {
     let mut diags = Diagnostics::default();
     let kind = config
         .kind_for_folder(source.dir())
@@ -134,5 +173,5 @@ fn parse_one(
         front,
         body,
     };
-    (Some(page), diags.into_iter().collect())
+    (page, diags.into_iter().collect())
 }

@@ -154,9 +154,25 @@ pub fn render_site(
     output: &mut Output,
     diags: &mut Diagnostics,
 ) {
+    render_pages(site, theme, assets, search_index, None, output, diags);
+}
+
+/// Renders the pages in `only` (every page, the tag pages and the 404 page when `None`).
+pub fn render_pages(
+    site: &Site,
+    theme: &Theme,
+    assets: &BTreeMap<String, String>,
+    search_index: Option<&str>,
+    only: Option<&std::collections::HashSet<PageIdx>>,
+    output: &mut Output,
+    diags: &mut Diagnostics,
+) {
     let env = environment(theme, assets);
     let shared = shared_data(site, search_index);
-    let jobs = render_jobs(site);
+    let mut jobs = render_jobs(site);
+    if let Some(only) = only {
+        jobs.retain(|job| job.page.is_some_and(|p| only.contains(&p)));
+    }
     let results: Vec<(String, Result<String, TemplateFailure>)> = jobs
         .par_iter()
         .map(|job| (job.output.clone(), render_job(&env, site, &shared, job)))

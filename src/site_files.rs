@@ -45,6 +45,22 @@ pub fn add_static_files(
         assets.entry(path.clone()).or_insert_with(|| path.clone());
         out.add(path, bytes, diags);
     }
+    let mut ids = crate::schema::KnownIds::new();
+    for page in site
+        .pages
+        .iter()
+        .filter(|p| !p.is_section && !p.kind.is_empty())
+    {
+        ids.entry(page.kind.clone())
+            .or_default()
+            .push(page.id.clone());
+    }
+    for list in ids.values_mut() {
+        list.sort();
+    }
+    for (path, text) in crate::schema::all_schemas(&site.config, &ids) {
+        out.add(path, text.into_bytes(), diags);
+    }
     for asset in &site.assets {
         let bytes = std::fs::read(&asset.path)
             .map_err(|e| format!("cannot read {}: {e}", asset.path.display()))?;

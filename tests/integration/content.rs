@@ -152,3 +152,24 @@ fn the_reading_path_visits_every_principle_in_five_days() {
         );
     }
 }
+
+/// CONTRIBUTING.md's field tables are generated from site.toml; this keeps them in step.
+#[test]
+fn contributing_lists_the_declared_fields() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/CONTRIBUTING.md");
+    let text = std::fs::read_to_string(path).expect("CONTRIBUTING.md");
+    let (head, rest) = text
+        .split_once("<!-- fields:start -->\n")
+        .expect("start marker");
+    let (_, tail) = rest.split_once("<!-- fields:end -->").expect("end marker");
+    let generated = flywheel::schema::fields_markdown(&bundled().config);
+    let expected = format!("{head}<!-- fields:start -->\n{generated}<!-- fields:end -->{tail}");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(path, &expected).expect("write CONTRIBUTING.md");
+    }
+    let current = std::fs::read_to_string(path).expect("CONTRIBUTING.md");
+    assert!(
+        current == expected,
+        "CONTRIBUTING.md is out of date: run the tests with UPDATE_GOLDEN=1"
+    );
+}

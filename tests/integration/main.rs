@@ -8,4 +8,5 @@ mod content;
 mod errors;
 mod harness;
 mod search;
+mod serve;
 mod theme;
