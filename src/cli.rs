@@ -99,6 +99,13 @@ pub struct BuildArgs {
     /// Print how long each stage of the build took.
     #[arg(long)]
     pub timings: bool,
+    /// The address the site is published at, replacing `base_url` in site.toml (canonical
+    /// links, sitemap and feed only; deploy previews pass their own URL).
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Point every link at an `index.html` file, so the site works opened from disk.
+    #[arg(long)]
+    pub portable: bool,
 }
 
 /// The exit code for content problems.
@@ -122,6 +129,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
             root: args.root,
             output: PathBuf::from("public"),
             drafts: args.drafts,
+            ..Default::default()
         },
         bind: args.bind,
         port: args.port,
@@ -140,6 +148,7 @@ fn run_check(args: &CheckArgs) -> ExitCode {
         root: args.root.clone(),
         output: PathBuf::from("public"),
         drafts: args.drafts,
+        ..Default::default()
     };
     let (diagnostics, pages) = match crate::build_in_memory(&options) {
         Ok(built) => {
@@ -252,6 +261,8 @@ fn run_build(args: &BuildArgs) -> ExitCode {
         root: args.root.clone(),
         output: args.output.clone(),
         drafts: args.drafts,
+        base_url: args.base_url.clone().filter(|u| !u.is_empty()),
+        portable: args.portable,
     };
     match build(&options) {
         Ok(built) => {

@@ -45,9 +45,30 @@ pub struct SiteConfig {
     /// Markdown and code highlighting settings.
     #[serde(default)]
     pub markdown: MarkdownConfig,
+    /// The Atom feed, if the site has one.
+    #[serde(default)]
+    pub feed: Option<FeedConfig>,
     /// The content kinds, by name (`principle`, `case-study`, ...).
     #[serde(default)]
     pub kinds: BTreeMap<String, KindConfig>,
+}
+
+/// `[feed]`: an Atom feed (`atom.xml`) of the newest pages of some kinds.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedConfig {
+    /// The kinds whose pages the feed lists.
+    pub kinds: Vec<String>,
+    /// The feed's title; the site's title by default.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// How many entries, newest first.
+    #[serde(default = "default_feed_limit")]
+    pub limit: usize,
+}
+
+fn default_feed_limit() -> usize {
+    30
 }
 
 fn default_language() -> String {
@@ -255,6 +276,14 @@ pub fn builtin_fields() -> BTreeMap<&'static str, FieldConfig> {
         FieldConfig::builtin(List, Some(String), "Free-form topics."),
     );
     fields.insert(
+        "aliases",
+        FieldConfig::builtin(
+            List,
+            Some(String),
+            "Old paths of this page (`principles/owner/`): each gets a redirect to the page.",
+        ),
+    );
+    fields.insert(
         "template",
         FieldConfig::builtin(
             String,
@@ -312,6 +341,18 @@ impl SiteConfig {
 
     fn validate(&self, source: &str, diags: &mut Diagnostics) {
         let kind_names: Vec<&str> = self.kinds.keys().map(String::as_str).collect();
+        for kind in self.feed.iter().flat_map(|f| &f.kinds) {
+            if !self.kinds.contains_key(kind) {
+                diags.push(
+                    Diagnostic::error(format!("the feed lists the unknown kind `{kind}`"))
+                        .at(CONFIG_FILE, source, span_of(source, &format!("\"{kind}\"")))
+                        .with_hint_opt(
+                            did_you_mean(kind, kind_names.iter().copied())
+                                .map(|s| format!("did you mean `{s}`?")),
+                        ),
+                );
+            }
+        }
         let builtins = builtin_fields();
         let mut folders: BTreeMap<&str, &str> = BTreeMap::new();
         for (name, kind) in &self.kinds {

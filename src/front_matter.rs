@@ -55,6 +55,7 @@ pub struct FrontMatter {
     pub updated: Option<String>,
     pub description: Option<String>,
     pub tags: Vec<String>,
+    pub aliases: Vec<String>,
     /// Every field, typed, for templates (dates as `YYYY-MM-DD` strings).
     pub fields: Map<String, Value>,
     pub references: Vec<Reference>,
@@ -211,16 +212,20 @@ impl Checker<'_> {
             .and_then(Value::as_bool)
             .unwrap_or(false);
         front.order = front.fields.get("order").and_then(Value::as_i64);
-        front.tags = front
-            .fields
-            .get("tags")
-            .and_then(Value::as_array)
-            .map(|tags| {
-                tags.iter()
-                    .filter_map(|t| t.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let strings = |k: &str| -> Vec<String> {
+            front
+                .fields
+                .get(k)
+                .and_then(Value::as_array)
+                .map(|list| {
+                    list.iter()
+                        .filter_map(|t| t.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        front.tags = strings("tags");
+        front.aliases = strings("aliases");
     }
 
     /// Checks one value against its declared type; `None` (with an error pushed) if it is wrong.

@@ -39,7 +39,7 @@ use diag::{Diagnostic, Diagnostics};
 use output::Output;
 
 /// What `flywheel build` was asked to do, after argument parsing.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
     /// The site folder, holding `site.toml` and `content/`.
     pub root: PathBuf,
@@ -47,6 +47,10 @@ pub struct BuildOptions {
     pub output: PathBuf,
     /// Include pages marked `draft = true`.
     pub drafts: bool,
+    /// Replaces `base_url` from `site.toml` (deploy previews build with their own URL).
+    pub base_url: Option<String>,
+    /// Make every link point at an `index.html` file, so the site works opened from disk.
+    pub portable: bool,
 }
 
 /// A site built in memory, with what was found along the way.
@@ -92,6 +96,11 @@ pub fn build_in_memory(options: &BuildOptions) -> Result<Built, BuildError> {
         &mut diagnostics,
     );
     site_files::add_sitemap_and_robots(&site, &mut out, &mut diagnostics);
+    site_files::add_redirects(&site, &mut out, &mut diagnostics);
+    site_files::add_feed(&site, &mut out, &mut diagnostics);
+    if options.portable {
+        site_files::make_portable(&mut out);
+    }
     clock.lap("render");
     if diagnostics.has_errors() {
         return Err(BuildError::Content(diagnostics));
@@ -128,7 +137,10 @@ fn resolve_site(options: &BuildOptions, clock: &mut StageClock) -> Result<Resolv
             config_path.display()
         ))
     })?;
-    let config = SiteConfig::parse(&config_text).map_err(BuildError::Content)?;
+    let mut config = SiteConfig::parse(&config_text).map_err(BuildError::Content)?;
+    if let Some(base_url) = &options.base_url {
+        config.base_url = Some(base_url.clone());
+    }
     let mut diags = Diagnostics::default();
     let theme = match render::Theme::locate(root, &config.theme) {
         Ok(theme) => theme,

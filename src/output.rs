@@ -45,6 +45,13 @@ impl Output {
         }
     }
 
+    /// Replaces the contents of a file already in the output.
+    pub fn replace(&mut self, path: &str, bytes: Vec<u8>) {
+        if let Some(slot) = self.files.get_mut(path) {
+            *slot = bytes.into();
+        }
+    }
+
     pub fn contains(&self, path: &str) -> bool {
         self.files.contains_key(path)
     }

@@ -359,6 +359,7 @@ fn shared_data(site: &Site, search_index: Option<&str>) -> Shared {
         tags => tags,
         home => summaries[site.home].clone(),
         search_index => search_index,
+        has_feed => config.feed.is_some(),
     };
     Shared {
         site: site_value,

@@ -48,6 +48,8 @@ pub struct Page {
     pub link_urls: Vec<String>,
     /// Indexes into [`Site::tags`].
     pub tags: Vec<usize>,
+    /// Old URL paths of the page (`principles/owner/`), each to get a redirect.
+    pub aliases: Vec<String>,
 }
 
 impl Page {
@@ -115,6 +117,7 @@ pub fn resolve(
     pages.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
     check_index_beside_section(&pages, diags);
     check_unique(&pages, diags);
+    resolve_aliases(&mut pages, diags);
     let by_path: HashMap<&str, PageIdx> = pages
         .iter()
         .enumerate()
@@ -191,6 +194,7 @@ impl Page {
             references: Vec::new(),
             link_urls: Vec::new(),
             tags: Vec::new(),
+            aliases: Vec::new(),
         }
     }
 }
@@ -262,6 +266,7 @@ fn add_missing_sections(pages: &mut Vec<Page>) {
             references: Vec::new(),
             link_urls: Vec::new(),
             tags: Vec::new(),
+            aliases: Vec::new(),
         });
     }
 }
@@ -342,6 +347,58 @@ fn check_unique(pages: &[Page], diags: &mut Diagnostics) {
             );
         }
     }
+}
+
+/// Normalises every page's `aliases` into URL paths, reporting unusable ones and aliases that
+/// collide with a page or with each other.
+fn resolve_aliases(pages: &mut [Page], diags: &mut Diagnostics) {
+    let mut taken: HashMap<String, String> = pages
+        .iter()
+        .map(|p| (p.url.to_lowercase(), p.rel_path.clone()))
+        .collect();
+    for page in pages.iter_mut() {
+        let Some(source) = &page.source else { continue };
+        let mut resolved = Vec::new();
+        for alias in &page.front.aliases {
+            let at = source
+                .text
+                .find(alias.as_str())
+                .map_or(0..3, |i| i..i + alias.len());
+            let here = |d: Diagnostic| d.at(&source.display_path, &source.text, at.clone());
+            let Some(url) = alias_url(alias) else {
+                diags.push(here(Diagnostic::error(format!("unusable alias `{alias}`"))).with_hint(
+                    "write a path inside the site, such as `principles/owner/` (no `..`, no scheme)",
+                ));
+                continue;
+            };
+            if let Some(owner) = taken.insert(url.to_lowercase(), page.rel_path.clone()) {
+                diags.push(here(Diagnostic::error(format!(
+                    "alias `{alias}` is already the URL of content/{owner}"
+                ))));
+                continue;
+            }
+            resolved.push(url);
+        }
+        page.aliases = resolved;
+    }
+}
+
+/// `/principles/owner` -> `principles/owner/`; `old.html` stays a file. `None` for paths that
+/// leave the site or name nothing.
+pub fn alias_url(alias: &str) -> Option<String> {
+    if alias.contains("://") || alias.contains(['\\', '?', '#', '\0']) {
+        return None;
+    }
+    let parts: Vec<&str> = alias.split('/').filter(|p| !p.is_empty()).collect();
+    if parts.is_empty() || parts.iter().any(|p| *p == "." || *p == "..") {
+        return None;
+    }
+    let joined = parts.join("/");
+    Some(if joined.ends_with(".html") {
+        joined
+    } else {
+        format!("{joined}/")
+    })
 }
 
 struct Tree {
@@ -580,5 +637,17 @@ mod tests {
         assert_eq!(url_for("principles/ownership.md"), "principles/ownership/");
         assert_eq!(url_for("guide/index.md"), "guide/");
         assert_eq!(url_for("about.md"), "about/");
+    }
+
+    #[test]
+    fn aliases_are_paths_inside_the_site() {
+        assert_eq!(
+            alias_url("/principles/owner").as_deref(),
+            Some("principles/owner/")
+        );
+        assert_eq!(alias_url("old.html").as_deref(), Some("old.html"));
+        assert_eq!(alias_url("../../etc"), None);
+        assert_eq!(alias_url("https://x.org/a"), None);
+        assert_eq!(alias_url("/"), None);
     }
 }

@@ -42,7 +42,7 @@ fn links_to_source_files_become_relative_urls() {
         "{home}"
     );
     assert!(
-        home.contains("href=\"./style."),
+        home.contains("href=\"./assets/style."),
         "stylesheet is relative: {home}"
     );
 }
@@ -253,7 +253,7 @@ fn static_files_are_copied_and_theme_assets_fingerprinted() {
         run.has_output("principles/diagram.png"),
         "files beside pages are copied"
     );
-    let css: Vec<String> = std::fs::read_dir(site.root().join("public"))
+    let css: Vec<String> = std::fs::read_dir(site.root().join("public/assets"))
         .expect("output")
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
         .filter(|n| n.starts_with("style.") && n.ends_with(".css"))

@@ -29,6 +29,7 @@ fn bundled() -> Site {
         root: env!("CARGO_MANIFEST_DIR").into(),
         output: "public".into(),
         drafts: false,
+        ..Default::default()
     };
     match flywheel::load_site(&options) {
         Ok(resolved) => {

@@ -7,6 +7,7 @@ mod check;
 mod content;
 mod errors;
 mod harness;
+mod publish;
 mod search;
 mod serve;
 mod theme;

@@ -44,6 +44,7 @@ fn bundled() -> flywheel::resolve::Site {
         root: env!("CARGO_MANIFEST_DIR").into(),
         output: "public".into(),
         drafts: false,
+        ..Default::default()
     };
     flywheel::load_site(&options)
         .ok()
@@ -110,6 +111,7 @@ fn index_text_has_no_markup() {
         root: site.root().to_path_buf(),
         output: "public".into(),
         drafts: false,
+        ..Default::default()
     })
     .ok()
     .expect("site");

@@ -18,6 +18,7 @@ impl Bundled {
             root: env!("CARGO_MANIFEST_DIR").into(),
             output: out.clone(),
             drafts: false,
+            ..Default::default()
         };
         if flywheel::build(&options).is_err() {
             panic!("the bundled site does not build: run `cargo run -- check`");
@@ -54,6 +55,7 @@ fn matrix_cells_match_the_case_studies_references() {
         root: env!("CARGO_MANIFEST_DIR").into(),
         output: "public".into(),
         drafts: false,
+        ..Default::default()
     })
     .ok()
     .expect("bundled site")
@@ -149,6 +151,10 @@ fn assets_are_fingerprinted_and_light() {
         if name.ends_with(".css") || name.ends_with(".js") {
             let parts: Vec<&str> = name.split('.').collect();
             assert_eq!(parts.len(), 3, "{name} carries a content hash");
+            assert!(
+                name.starts_with("assets/") || name.starts_with("search/"),
+                "{name}"
+            );
             if !name.starts_with("search/") {
                 total += gzipped_size(&std::fs::read(&file).expect("asset"));
             }
