@@ -93,6 +93,17 @@ pub struct MarkdownConfig {
     /// The syntect theme for the dark colour scheme.
     #[serde(default = "default_dark_theme")]
     pub highlight_theme_dark: String,
+    /// Pass raw HTML in content through as written. Off by default: content comes from many
+    /// authors, so raw HTML is cleaned (no scripts, event handlers, svg, ...).
+    #[serde(default)]
+    pub trust_html: bool,
+    /// The largest content file, in bytes; a larger one is an error.
+    #[serde(default = "default_max_file_bytes")]
+    pub max_file_bytes: u64,
+}
+
+fn default_max_file_bytes() -> u64 {
+    2_000_000
 }
 
 impl Default for MarkdownConfig {
@@ -100,6 +111,8 @@ impl Default for MarkdownConfig {
         MarkdownConfig {
             highlight_theme: default_light_theme(),
             highlight_theme_dark: default_dark_theme(),
+            trust_html: false,
+            max_file_bytes: default_max_file_bytes(),
         }
     }
 }

@@ -25,6 +25,7 @@ pub mod output;
 pub mod parse;
 pub mod render;
 pub mod resolve;
+pub mod sanitize;
 pub mod scaffold;
 pub mod schema;
 pub mod search;
@@ -149,7 +150,7 @@ fn resolve_site(options: &BuildOptions, clock: &mut StageClock) -> Result<Resolv
             return Err(BuildError::Content(diags));
         }
     };
-    let loaded = load::load_content(root, &mut diags);
+    let loaded = load::load_content(root, config.markdown.max_file_bytes, &mut diags);
     clock.lap("load");
     let parsed = parse::parse_all(&config, loaded.sources, options.drafts, &mut diags);
     clock.lap("parse");

@@ -76,7 +76,7 @@ pub struct Loaded {
 }
 
 /// Walks `root/content` and reads every markdown file, reporting unreadable ones.
-pub fn load_content(root: &Path, diags: &mut Diagnostics) -> Loaded {
+pub fn load_content(root: &Path, max_file_bytes: u64, diags: &mut Diagnostics) -> Loaded {
     let content = root.join(CONTENT_DIR);
     let mut loaded = Loaded::default();
     if !content.is_dir() {
@@ -107,6 +107,16 @@ pub fn load_content(root: &Path, diags: &mut Diagnostics) -> Loaded {
                     );
                     continue;
                 }
+                if entry.path_is_symlink() && entry.path().is_dir() {
+                    diags.push(
+                        Diagnostic::warning(
+                            "symbolic link to a folder: not followed, its pages are not built",
+                        )
+                        .in_file(&shown)
+                        .with_hint("move the folder into content/ instead of linking to it"),
+                    );
+                    continue;
+                }
                 if entry.file_type().is_dir() {
                     continue;
                 }
@@ -130,6 +140,17 @@ pub fn load_content(root: &Path, diags: &mut Diagnostics) -> Loaded {
     }
     let dates = git_log.map(finish_git_log).unwrap_or_default();
     for (rel, path) in paths {
+        let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+        if size > max_file_bytes {
+            diags.push(
+                Diagnostic::error(format!(
+                    "file is {size} bytes, over the limit of {max_file_bytes}"
+                ))
+                .in_file(&format!("{CONTENT_DIR}/{rel}"))
+                .with_hint("split it, or raise `max_file_bytes` under [markdown] in site.toml"),
+            );
+            continue;
+        }
         if rel.ends_with(".md") {
             if let Some(mut source) = read_source(root, &rel, &path, diags) {
                 source.last_commit = dates.get(&rel).cloned();

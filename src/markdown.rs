@@ -101,6 +101,8 @@ pub struct BodySource<'a> {
     pub body_start: usize,
     /// The folder of the file under `content/`, for resolving relative links.
     pub dir: &'a str,
+    /// Pass raw HTML through as written (`trust_html` in `[markdown]`); else it is cleaned.
+    pub trust_html: bool,
 }
 
 /// Parses a markdown body into HTML with link placeholders, headings and page statistics.
@@ -114,6 +116,7 @@ pub fn parse_body(src: &BodySource<'_>) -> ParsedBody {
     let mut in_paragraph = 0usize;
     let mut paragraph_text = String::new();
     let mut image: Option<PendingImage> = None;
+    let mut raw_html = false;
     out.sections.push(TextSection::default());
 
     while let Some((event, range)) = parser.next() {
@@ -192,6 +195,17 @@ pub fn parse_body(src: &BodySource<'_>) -> ParsedBody {
                 ));
             }
             Event::End(TagEnd::BlockQuote(Some(_))) => events.push(Event::Html("</div>\n".into())),
+            Event::Html(ref raw) | Event::InlineHtml(ref raw) if !src.trust_html => {
+                raw_html = true;
+                if let Some(removed) = crate::sanitize::removed_from_fragment(raw) {
+                    out.diagnostics.push(
+                        Diagnostic::warning(format!("raw HTML: removed {removed} (not allowed in content)"))
+                            .at(src.display_path, src.file_text, span.clone())
+                            .with_hint("write it in markdown; scripts, event handlers, svg and the like never reach readers"),
+                    );
+                }
+                events.push(event);
+            }
             Event::Start(Tag::Paragraph) => {
                 in_paragraph += 1;
                 events.push(Event::Start(Tag::Paragraph));
@@ -225,12 +239,60 @@ pub fn parse_body(src: &BodySource<'_>) -> ParsedBody {
     out.sections
         .retain(|s| s.heading.is_some() || !s.text.trim().is_empty());
     pulldown_cmark::html::push_html(&mut out.html, events.into_iter());
+    out.html = align_with_classes(&out.html);
+    if raw_html {
+        out.html = clean_keeping_links(&out.html, body);
+    }
     out.reading_time = out.word_count.div_ceil(READING_SPEED).max(1);
     out.summary = shorten(first_paragraph.unwrap_or_default().trim(), SUMMARY_LENGTH);
     out
 }
 
 type Spanned<'a> = (Event<'a>, Range<usize>);
+
+/// pulldown-cmark aligns table cells with `style` attributes, which a strict
+/// Content-Security-Policy ignores; classes do the same job (the theme styles `.align-*`).
+fn align_with_classes(html: &str) -> String {
+    if !html.contains(" style=\"text-align: ") {
+        return html.to_string();
+    }
+    html.replace(" style=\"text-align: left\"", " class=\"align-left\"")
+        .replace(" style=\"text-align: center\"", " class=\"align-center\"")
+        .replace(" style=\"text-align: right\"", " class=\"align-right\"")
+}
+
+/// Cleans a page that holds raw HTML. The link placeholders (`\0N\0`) would not survive the HTML
+/// parser, so they travel as fragment links carrying a nonce derived from the page (which no
+/// author can predict) and are put back afterwards.
+fn clean_keeping_links(html: &str, body: &str) -> String {
+    let nonce = &blake3::hash(body.as_bytes()).to_hex()[..12];
+    let mut marked = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find('\0') {
+        let Some(len) = rest[start + 1..].find('\0') else {
+            break;
+        };
+        marked.push_str(&rest[..start]);
+        marked.push_str(&format!("#fw{nonce}-{}", &rest[start + 1..start + 1 + len]));
+        rest = &rest[start + len + 2..];
+    }
+    marked.push_str(rest);
+    let cleaned = crate::sanitize::clean_page(&marked);
+    let prefix = format!("#fw{nonce}-");
+    let mut restored = String::with_capacity(cleaned.len());
+    let mut rest = cleaned.as_str();
+    while let Some(start) = rest.find(&prefix) {
+        restored.push_str(&rest[..start]);
+        let after = &rest[start + prefix.len()..];
+        let digits = after.chars().take_while(char::is_ascii_digit).count();
+        restored.push('\0');
+        restored.push_str(&after[..digits]);
+        restored.push('\0');
+        rest = &after[digits..];
+    }
+    restored.push_str(rest);
+    restored
+}
 
 /// Whether a tag lives inside a line of text (so its end does not separate words).
 fn is_inline(end: &TagEnd) -> bool {
@@ -360,6 +422,25 @@ fn link_href(
     out: &mut ParsedBody,
 ) -> String {
     let dest = dest.as_ref();
+    if !crate::sanitize::allowed_url(dest) {
+        let scheme = crate::sanitize::scheme(dest).unwrap_or_default();
+        out.diagnostics.push(
+            Diagnostic::error(format!(
+                "{} to a `{scheme}:` URL is not allowed",
+                if is_link { "link" } else { "image" }
+            ))
+            .at(src.display_path, src.file_text, span)
+            .with_hint("links and images may be http, https, mailto or relative"),
+        );
+        return String::from("#");
+    }
+    if !is_link && is_external(dest) && !dest.starts_with("mailto:") {
+        out.diagnostics.push(
+            Diagnostic::warning("image from another host: the site's Content-Security-Policy (img-src 'self') blocks it")
+                .at(src.display_path, src.file_text, span.clone())
+                .with_hint("save the image beside the page (or in static/) and link to it by a relative path"),
+        );
+    }
     if matches!(link_type, LinkType::Email) {
         let mut escaped = String::from("mailto:");
         let _ = escape_href(&mut escaped, dest);
@@ -609,6 +690,7 @@ mod tests {
             display_path: "content/a/b.md",
             body_start: 0,
             dir: "a",
+            trust_html: false,
         })
     }
 
@@ -681,6 +763,56 @@ mod tests {
         assert_eq!(out.summary, "First para here.");
         assert_eq!(out.word_count, 5);
         assert_eq!(out.reading_time, 1);
+    }
+
+    #[test]
+    fn raw_html_is_cleaned_with_a_warning_and_links_survive() {
+        let out = parse("See [o](../principles/ownership.md).\n\n<img src=x onerror=alert(1)>\n\n<script>alert(2)</script>\n\n| a |\n|:-:|\n| b |\n");
+        assert!(
+            !out.html.contains("onerror") && !out.html.contains("<script"),
+            "{}",
+            out.html
+        );
+        assert!(
+            out.html.contains("<a href=\"\u{0}0\u{0}\">o</a>"),
+            "{}",
+            out.html
+        );
+        assert!(out.html.contains("class=\"align-center\""), "{}", out.html);
+        let warnings: Vec<_> = out
+            .diagnostics
+            .iter()
+            .map(|d| (d.message.as_str(), d.location.as_ref().map(|l| l.line)))
+            .collect();
+        assert_eq!(
+            warnings,
+            [
+                (
+                    "raw HTML: removed onerror= (not allowed in content)",
+                    Some(3)
+                ),
+                (
+                    "raw HTML: removed <script> (not allowed in content)",
+                    Some(5)
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn dangerous_link_schemes_are_errors() {
+        let out =
+            parse("[a](javascript:alert(1)) ![i](&#106;avascript:alert(4)) [b](<java\tscript:x>)");
+        let messages: Vec<_> = out.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "link to a `javascript:` URL is not allowed",
+                "image to a `javascript:` URL is not allowed",
+                "link to a `javascript:` URL is not allowed",
+            ]
+        );
+        assert!(!out.html.contains("javascript"), "{}", out.html);
     }
 
     #[test]

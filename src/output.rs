@@ -86,6 +86,7 @@ impl Output {
             .ok_or_else(|| format!("`{}` is not a folder name", dest.display()))?
             .to_string_lossy()
             .into_owned();
+        recover_interrupted(parent, &name, dest);
         let pid = std::process::id();
         let staging = parent.join(format!(".{name}.staging-{pid}"));
         let old = parent.join(format!(".{name}.old-{pid}"));
@@ -102,6 +103,7 @@ impl Output {
 
     fn write_tree(&self, dir: &Path) -> io::Result<()> {
         std::fs::create_dir_all(dir)?;
+        let faults = faults::Injector::from_env();
         // Pretty URLs make one folder per page, so folder creation is as much work as writing:
         // both happen in parallel (`create_dir_all` tolerates a folder made by another thread).
         self.files.par_iter().try_for_each(|(path, bytes)| {
@@ -109,8 +111,10 @@ impl Output {
             if let Some(parent) = full.parent() {
                 std::fs::create_dir_all(parent)?;
             }
+            faults.before_write()?;
             std::fs::write(full, &bytes[..])
         })?;
+        faults.before_swap();
         std::fs::write(
             dir.join(MARKER_FILE),
             "This folder is built by Flywheel and replaced whole on every build.\n",
@@ -139,6 +143,11 @@ fn check_replaceable(dest: &Path) -> Result<(), String> {
 
 fn swap_in(staging: &Path, dest: &Path, old: &Path) -> Result<(), String> {
     let had_previous = dest.exists();
+    if had_previous && exchange(staging, dest).is_ok() {
+        // One atomic step: the new site is in place and the old one sits where staging was.
+        remove_tree(staging);
+        return Ok(());
+    }
     if had_previous {
         let _ = std::fs::remove_dir_all(old);
         std::fs::rename(dest, old).map_err(|e| {
@@ -159,6 +168,104 @@ fn swap_in(staging: &Path, dest: &Path, old: &Path) -> Result<(), String> {
         remove_tree(old);
     }
     Ok(())
+}
+
+/// Swaps two folders atomically (Linux `renameat2` with `RENAME_EXCHANGE`), so no reader and no
+/// crash ever sees the output folder missing or half-replaced.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let a = std::ffi::CString::new(a.as_os_str().as_bytes())?;
+    let b = std::ffi::CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both paths are valid NUL-terminated strings that outlive the call.
+    let result = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if result == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Elsewhere the swap is two renames, with a brief gap that [`recover_interrupted`] repairs.
+#[cfg(not(target_os = "linux"))]
+fn exchange(_a: &Path, _b: &Path) -> io::Result<()> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "no atomic exchange",
+    ))
+}
+
+/// Cleans up after a build that was killed: removes its staging folder, and puts the previous
+/// site back if the process died between the two renames of a non-atomic swap.
+fn recover_interrupted(parent: &Path, name: &str, dest: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        if file.starts_with(&format!(".{name}.old-")) && !dest.exists() {
+            let _ = std::fs::rename(entry.path(), dest);
+        } else if file.starts_with(&format!(".{name}.staging-"))
+            || file.starts_with(&format!(".{name}.old-"))
+        {
+            remove_tree(&entry.path());
+        }
+    }
+}
+
+/// Simulated faults for the tests (debug builds only): `FLYWHEEL_FAIL_AFTER_WRITES=N` makes the
+/// write after the N-th fail as if the disk were full, and `FLYWHEEL_PAUSE_BEFORE_SWAP_MS=N`
+/// holds the finished staging folder for N ms, so a test can kill the build at that moment.
+mod faults {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    pub struct Injector {
+        fail_after: Option<usize>,
+        pause_ms: Option<u64>,
+        written: AtomicUsize,
+    }
+
+    impl Injector {
+        pub fn from_env() -> Self {
+            let read = |name: &str| {
+                if cfg!(debug_assertions) {
+                    std::env::var(name).ok().and_then(|v| v.parse().ok())
+                } else {
+                    None
+                }
+            };
+            Injector {
+                fail_after: read("FLYWHEEL_FAIL_AFTER_WRITES").map(|n: u64| n as usize),
+                pause_ms: read("FLYWHEEL_PAUSE_BEFORE_SWAP_MS"),
+                written: AtomicUsize::new(0),
+            }
+        }
+
+        pub fn before_write(&self) -> std::io::Result<()> {
+            let n = self.written.fetch_add(1, Ordering::SeqCst);
+            match self.fail_after {
+                Some(limit) if n >= limit => Err(std::io::Error::new(
+                    std::io::ErrorKind::StorageFull,
+                    "No space left on device (simulated)",
+                )),
+                _ => Ok(()),
+            }
+        }
+
+        pub fn before_swap(&self) {
+            if let Some(ms) = self.pause_ms {
+                std::thread::sleep(std::time::Duration::from_millis(ms));
+            }
+        }
+    }
 }
 
 /// Deletes a folder, its subfolders in parallel: removing the previous site is a large part of

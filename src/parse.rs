@@ -159,6 +159,7 @@ fn parse_one(
         display_path: &source.display_path,
         body_start: source.body_start,
         dir: source.dir(),
+        trust_html: config.markdown.trust_html,
     });
     let mut body = body;
     diags.extend(std::mem::take(&mut body.diagnostics));

@@ -317,8 +317,70 @@ fn check_index_beside_section(pages: &[Page], diags: &mut Diagnostics) {
     }
 }
 
+/// Windows cannot create files with these names, whatever the extension.
+const RESERVED_NAMES: &[&str] = &[
+    "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8",
+    "com9", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+];
+
+/// Why a file or folder name cannot become part of a URL, if it cannot.
+pub fn unusable_name(name: &str) -> Option<&'static str> {
+    let base = name.split('.').next().unwrap_or(name).to_ascii_lowercase();
+    if name.is_empty() || name == "." || name == ".." {
+        Some("it is empty or a dot path")
+    } else if RESERVED_NAMES.contains(&base.as_str()) {
+        Some("Windows reserves that name, so the site could not be checked out or copied there")
+    } else if name.ends_with('.') || name.ends_with(' ') {
+        Some("it ends with a dot or a space")
+    } else if !name
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        Some("URLs should use only letters, digits, `-`, `_` and `.`")
+    } else {
+        None
+    }
+}
+
+/// File and folder names become URLs: each must be usable as one, on every host.
+fn check_names(pages: &[Page], diags: &mut Diagnostics) {
+    for page in pages {
+        let Some(source) = &page.source else { continue };
+        let path = source
+            .rel_path
+            .strip_suffix(".md")
+            .unwrap_or(&source.rel_path);
+        for part in path.split('/') {
+            if let Some(why) = unusable_name(part) {
+                let suggestion = crate::markdown::slugify(part);
+                diags.push(
+                    Diagnostic::error(format!("`{part}` cannot be part of a URL: {why}"))
+                        .in_file(&source.display_path)
+                        .with_hint(
+                            if suggestion.is_empty()
+                                || RESERVED_NAMES.contains(&suggestion.as_str())
+                            {
+                                "rename it".to_string()
+                            } else {
+                                format!("rename it to `{suggestion}`")
+                            },
+                        ),
+                );
+            }
+        }
+    }
+}
+
+/// The form of an output path in which two paths collide on some host: case folded, and in
+/// Unicode normalisation form C (macOS and git may store either form).
+fn collision_key(path: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    path.nfc().collect::<String>().to_lowercase()
+}
+
 /// Ids are unique within a kind, and output paths within the site.
 fn check_unique(pages: &[Page], diags: &mut Diagnostics) {
+    check_names(pages, diags);
     let mut ids: HashMap<(&str, &str), &Page> = HashMap::new();
     let mut outputs: HashMap<String, &Page> = HashMap::new();
     for page in pages {
@@ -335,13 +397,13 @@ fn check_unique(pages: &[Page], diags: &mut Diagnostics) {
                 );
             }
         }
-        let key = page.output.to_lowercase();
+        let key = collision_key(&page.output);
         if let Some(first) = outputs.insert(key, page) {
             diags.push(
                 Diagnostic::error(format!("two pages would be written to `{}`", page.output))
                     .in_file(&source.display_path)
                     .with_hint(format!(
-                        "content/{} makes the same URL (names differing only in case collide on many hosts); rename one",
+                        "content/{} makes the same URL (names differing only in case or Unicode form collide on many hosts); rename one",
                         first.rel_path
                     )),
             );
@@ -354,7 +416,7 @@ fn check_unique(pages: &[Page], diags: &mut Diagnostics) {
 fn resolve_aliases(pages: &mut [Page], diags: &mut Diagnostics) {
     let mut taken: HashMap<String, String> = pages
         .iter()
-        .map(|p| (p.url.to_lowercase(), p.rel_path.clone()))
+        .map(|p| (collision_key(&p.url), p.rel_path.clone()))
         .collect();
     for page in pages.iter_mut() {
         let Some(source) = &page.source else { continue };
@@ -371,7 +433,7 @@ fn resolve_aliases(pages: &mut [Page], diags: &mut Diagnostics) {
                 ));
                 continue;
             };
-            if let Some(owner) = taken.insert(url.to_lowercase(), page.rel_path.clone()) {
+            if let Some(owner) = taken.insert(collision_key(&url), page.rel_path.clone()) {
                 diags.push(here(Diagnostic::error(format!(
                     "alias `{alias}` is already the URL of content/{owner}"
                 ))));
@@ -637,6 +699,19 @@ mod tests {
         assert_eq!(url_for("principles/ownership.md"), "principles/ownership/");
         assert_eq!(url_for("guide/index.md"), "guide/");
         assert_eq!(url_for("about.md"), "about/");
+    }
+
+    #[test]
+    fn unusable_names() {
+        assert!(unusable_name("con").is_some());
+        assert!(unusable_name("CON.backup").is_some());
+        assert!(unusable_name("fire phone").is_some());
+        assert!(unusable_name("a?b").is_some());
+        assert!(unusable_name("trailing.").is_some());
+        assert!(unusable_name("día-1").is_none());
+        assert!(unusable_name("sagemaker-data-wrangler").is_none());
+        assert!(unusable_name("_index").is_none());
+        assert_eq!(collision_key("Cafe\u{301}/"), collision_key("café/"));
     }
 
     #[test]

@@ -89,7 +89,7 @@ impl Session {
             diags
         })?;
         let mut diags = Diagnostics::default();
-        let loaded = load::load_content(&root, &mut diags);
+        let loaded = load::load_content(&root, config.markdown.max_file_bytes, &mut diags);
         let (parsed, cache, fresh) = crate::parse::parse_cached(
             &config,
             loaded.sources,
