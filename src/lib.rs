@@ -61,8 +61,9 @@ pub struct Built {
     /// Pages per kind, for the summary line (`principle` -> 16).
     pub page_counts: Vec<(String, usize)>,
     pub elapsed: Duration,
-    /// How long each stage took, in pipeline order (`--timings`).
-    pub timings: Vec<(&'static str, Duration)>,
+    /// How long each stage took, in pipeline order, with the process's resident memory after it
+    /// in MiB where the platform tells (`--timings`).
+    pub timings: Vec<(&'static str, Duration, Option<u64>)>,
 }
 
 /// Why a build produced no site.
@@ -169,7 +170,7 @@ fn resolve_site(options: &BuildOptions, clock: &mut StageClock) -> Result<Resolv
 /// Times the stages of a build, one lap each.
 struct StageClock {
     last: Instant,
-    laps: Vec<(&'static str, Duration)>,
+    laps: Vec<(&'static str, Duration, Option<u64>)>,
 }
 
 impl StageClock {
@@ -182,9 +183,16 @@ impl StageClock {
 
     fn lap(&mut self, stage: &'static str) {
         let now = Instant::now();
-        self.laps.push((stage, now - self.last));
+        self.laps.push((stage, now - self.last, resident_mib()));
         self.last = now;
     }
+}
+
+/// The process's resident memory in MiB (Linux only).
+fn resident_mib() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096 / (1024 * 1024))
 }
 
 /// Builds the site and writes it to the output folder.
@@ -197,7 +205,9 @@ pub fn build(options: &BuildOptions) -> Result<Built, BuildError> {
         .output
         .write_atomically(&dest)
         .map_err(BuildError::Fatal)?;
-    built.timings.push(("write", writing.elapsed()));
+    built
+        .timings
+        .push(("write", writing.elapsed(), resident_mib()));
     built.elapsed = started.elapsed();
     Ok(built)
 }
@@ -207,7 +217,13 @@ pub fn timings_table(built: &Built) -> String {
     built
         .timings
         .iter()
-        .map(|(stage, time)| format!("  {stage:<8} {:>8.1} ms\n", time.as_secs_f64() * 1000.0))
+        .map(|(stage, time, rss)| {
+            let memory = rss.map_or_else(String::new, |m| format!("   {m:>6} MiB resident"));
+            format!(
+                "  {stage:<8} {:>8.1} ms{memory}\n",
+                time.as_secs_f64() * 1000.0
+            )
+        })
         .collect()
 }
 

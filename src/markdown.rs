@@ -73,9 +73,18 @@ pub struct TextSection {
 }
 
 impl ParsedBody {
+    /// Appends text to the current section, collapsing runs of whitespace to one space, so the
+    /// search index can use the text as it is.
     fn add_text(&mut self, text: &str) {
-        if let Some(section) = self.sections.last_mut() {
-            section.text.push_str(text);
+        let Some(section) = self.sections.last_mut() else {
+            return;
+        };
+        for (i, word) in text.split(char::is_whitespace).enumerate() {
+            let space_before = i > 0 || text.starts_with(char::is_whitespace);
+            if space_before && !section.text.is_empty() && !section.text.ends_with(' ') {
+                section.text.push(' ');
+            }
+            section.text.push_str(word);
         }
     }
 }

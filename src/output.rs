@@ -45,6 +45,11 @@ impl Output {
         }
     }
 
+    /// Drops a file (the dev server replacing its search index).
+    pub fn remove(&mut self, path: &str) {
+        self.files.remove(path);
+    }
+
     /// Replaces the contents of a file already in the output.
     pub fn replace(&mut self, path: &str, bytes: Vec<u8>) {
         if let Some(slot) = self.files.get_mut(path) {

@@ -37,7 +37,15 @@ pub fn parse_all(
     drafts: bool,
     diags: &mut Diagnostics,
 ) -> Vec<ParsedPage> {
-    parse_cached(config, sources, drafts, &ParseCache::default(), diags).0
+    parse_sources(
+        config,
+        sources,
+        drafts,
+        &ParseCache::default(),
+        false,
+        diags,
+    )
+    .0
 }
 
 /// Earlier parse results by content path, so a rebuild parses only the files that changed.
@@ -63,6 +71,19 @@ pub fn parse_cached(
     cache: &ParseCache,
     diags: &mut Diagnostics,
 ) -> (Vec<ParsedPage>, ParseCache, Vec<String>) {
+    parse_sources(config, sources, drafts, cache, true, diags)
+}
+
+/// Parses, reusing `cache`; fills a new cache only when `keep` (a one-off build has no use for
+/// a second copy of every page).
+fn parse_sources(
+    config: &SiteConfig,
+    sources: Vec<SourceFile>,
+    drafts: bool,
+    cache: &ParseCache,
+    keep: bool,
+    diags: &mut Diagnostics,
+) -> (Vec<ParsedPage>, ParseCache, Vec<String>) {
     let schemas = Schemas::new(config);
     let results: Vec<(ParsedPage, Vec<Diagnostic>, bool)> = sources
         .into_par_iter()
@@ -82,8 +103,10 @@ pub fn parse_cached(
         if parsed {
             fresh.push(page.source.rel_path.clone());
         }
-        next.entries
-            .insert(page.source.rel_path.clone(), (page.clone(), page_diags));
+        if keep {
+            next.entries
+                .insert(page.source.rel_path.clone(), (page.clone(), page_diags));
+        }
         if drafts || !page.front.draft {
             pages.push(page);
         }

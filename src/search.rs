@@ -50,30 +50,30 @@ const WEIGHT_SCALE: f64 = 100.0;
 /// The folder of the index files in the output.
 const DIR: &str = "search";
 
-/// One searchable section of a page.
+/// One searchable section of a page, borrowing its text from the page.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SearchDoc {
-    pub title: String,
+pub struct SearchDoc<'a> {
+    pub title: &'a str,
     /// The headings above the section, outermost first (empty for a page's introduction).
-    pub headings: Vec<String>,
-    pub kind: String,
+    pub headings: Vec<&'a str>,
+    pub kind: &'a str,
     /// Relative to the site root, with the section's `#anchor`.
     pub url: String,
     /// Plain text, whitespace collapsed.
-    pub text: String,
+    pub text: &'a str,
 }
 
 /// Collects the search documents of every page, in reading order.
-pub fn documents(site: &Site) -> Vec<SearchDoc> {
+pub fn documents(site: &Site) -> Vec<SearchDoc<'_>> {
     let order = site.reading_order();
-    let per_page: Vec<Vec<SearchDoc>> = order
+    let per_page: Vec<Vec<SearchDoc<'_>>> = order
         .par_iter()
         .map(|&idx| page_documents(&site.pages[idx]))
         .collect();
     per_page.into_iter().flatten().collect()
 }
 
-fn page_documents(page: &crate::resolve::Page) -> Vec<SearchDoc> {
+fn page_documents(page: &crate::resolve::Page) -> Vec<SearchDoc<'_>> {
     let mut docs = Vec::new();
     if page.source.is_none() {
         return docs;
@@ -87,24 +87,17 @@ fn page_documents(page: &crate::resolve::Page) -> Vec<SearchDoc> {
                 path.push((heading.level, &heading.text));
                 (
                     format!("{}#{}", page.url, heading.id),
-                    path.iter().map(|(_, t)| t.to_string()).collect(),
+                    path.iter().map(|(_, t)| *t).collect(),
                 )
             }
             None => (page.url.clone(), Vec::new()),
         };
-        let mut text = String::with_capacity(section.text.len());
-        for word in section.text.split_whitespace() {
-            if !text.is_empty() {
-                text.push(' ');
-            }
-            text.push_str(word);
-        }
         docs.push(SearchDoc {
-            title: page.front.title.clone(),
+            title: &page.front.title,
             headings,
-            kind: page.kind.clone(),
+            kind: &page.kind,
             url,
-            text,
+            text: section.text.trim(),
         });
     }
     docs
@@ -190,6 +183,20 @@ type Postings = FxHashMap<String, Vec<(u32, u32)>>;
 
 /// Builds the index, adds its files to `out`, and returns the manifest's path for templates.
 pub fn build_index(site: &Site, out: &mut Output, diags: &mut Diagnostics) -> String {
+    build_index_named(site, out, diags, true)
+}
+
+/// The dev server names its manifest `search/index.js`, unhashed, so pages can be rendered
+/// before the index is rebuilt (the server sends no-store, so nothing caches a stale one).
+pub const DEV_MANIFEST: &str = "search/index.js";
+
+/// Like [`build_index`]; with `fingerprint` false the manifest is [`DEV_MANIFEST`].
+pub fn build_index_named(
+    site: &Site,
+    out: &mut Output,
+    diags: &mut Diagnostics,
+    fingerprint: bool,
+) -> String {
     let docs = documents(site);
     let postings = postings(&docs);
     let mut terms: Vec<(&str, Vec<u32>)> = postings
@@ -222,7 +229,7 @@ pub fn build_index(site: &Site, out: &mut Output, diags: &mut Diagnostics) -> St
         })
         .collect();
     let kinds: Vec<String> = {
-        let mut k: Vec<String> = docs.iter().map(|d| d.kind.clone()).collect();
+        let mut k: Vec<String> = docs.iter().map(|d| d.kind.to_string()).collect();
         k.sort();
         k.dedup();
         k
@@ -235,11 +242,11 @@ pub fn build_index(site: &Site, out: &mut Output, diags: &mut Diagnostics) -> St
                 .iter()
                 .map(|d| {
                     DocRow(
-                        &d.title,
+                        d.title,
                         &d.headings,
                         kinds.iter().position(|k| *k == d.kind).unwrap_or(0),
                         &d.url,
-                        snippet_source(&d.text),
+                        snippet_source(d.text),
                     )
                 })
                 .collect();
@@ -270,7 +277,11 @@ pub fn build_index(site: &Site, out: &mut Output, diags: &mut Diagnostics) -> St
         out.add(path, body.into_bytes(), diags);
     }
     let body = format!("flywheelSearch.manifest({});\n", json(&manifest));
-    let path = fingerprinted("index", &body);
+    let path = if fingerprint {
+        fingerprinted("index", &body)
+    } else {
+        DEV_MANIFEST.to_string()
+    };
     out.add(path.clone(), body.into_bytes(), diags);
     path
 }
@@ -338,7 +349,7 @@ struct Manifest {
 
 /// `[title, heading path, kind index, url, text]`: arrays keep the chunks small.
 #[derive(Serialize)]
-struct DocRow<'a>(&'a str, &'a [String], usize, &'a str, &'a str);
+struct DocRow<'a>(&'a str, &'a [&'a str], usize, &'a str, &'a str);
 
 /// Term -> (document, weight) for every document, built in parallel.
 fn postings(docs: &[SearchDoc]) -> Postings {
@@ -382,8 +393,7 @@ fn postings(docs: &[SearchDoc]) -> Postings {
 #[derive(Default)]
 struct Weigher {
     ids: Vec<u32>,
-    counts: FxHashMap<u32, u32>,
-    scores: FxHashMap<u32, f64>,
+    scores: Vec<(u32, f64)>,
 }
 
 impl Weigher {
@@ -393,29 +403,28 @@ impl Weigher {
         self.scores.clear();
         let headings = doc.headings.join(" ");
         for (text, boost) in [
-            (doc.title.as_str(), BOOST_TITLE),
+            (doc.title, BOOST_TITLE),
             (headings.as_str(), BOOST_HEADINGS),
-            (doc.text.as_str(), BOOST_BODY),
+            (doc.text, BOOST_BODY),
         ] {
             analyzer.term_ids(text, &mut self.ids);
             if self.ids.is_empty() {
                 continue;
             }
             let norm = 1.0 / (self.ids.len() as f64).sqrt();
-            self.counts.clear();
-            for &id in &self.ids {
-                *self.counts.entry(id).or_default() += 1;
-            }
-            for (&id, &count) in &self.counts {
-                *self.scores.entry(id).or_default() += boost * f64::from(count).sqrt() * norm;
+            // Counting by sorting beats a hash map for the few hundred terms of a section.
+            self.ids.sort_unstable();
+            for run in self.ids.chunk_by(|a, b| a == b) {
+                let count = run.len() as f64;
+                self.scores.push((run[0], boost * count.sqrt() * norm));
             }
         }
-        let mut weights: Vec<(u32, u32)> = self
-            .scores
-            .iter()
-            .map(|(&id, &score)| (id, ((score * WEIGHT_SCALE).round() as u32).max(1)))
-            .collect();
-        weights.sort_unstable();
+        self.scores.sort_unstable_by_key(|(id, _)| *id);
+        let mut weights: Vec<(u32, u32)> = Vec::with_capacity(self.scores.len());
+        for run in self.scores.chunk_by(|a, b| a.0 == b.0) {
+            let score: f64 = run.iter().map(|(_, s)| s).sum();
+            weights.push((run[0].0, ((score * WEIGHT_SCALE).round() as u32).max(1)));
+        }
         weights
     }
 }
@@ -474,12 +483,12 @@ mod tests {
     fn title_outweighs_headings_and_body() {
         let mut analyzer = Analyzer::default();
         let mut weigher = Weigher::default();
-        let doc = |title: &str, heading: &str, body: &str| SearchDoc {
-            title: title.into(),
-            headings: vec![heading.into()],
-            kind: "page".into(),
+        let doc = |title: &'static str, heading: &'static str, body: &'static str| SearchDoc {
+            title,
+            headings: vec![heading],
+            kind: "page",
             url: String::new(),
-            text: body.into(),
+            text: body,
         };
         let mut weight = |d: SearchDoc| {
             let weights = weigher.weigh(&mut analyzer, &d);

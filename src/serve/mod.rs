@@ -143,11 +143,18 @@ fn first_build(session: &mut Session, shared: &Shared) {
         Ok(built) => {
             report(built.warnings);
             say!("Built {} pages in {} ms", built.page_count, built.millis);
-            if let Ok(mut output) = shared.output.write() {
-                *output = built.output;
+            publish(shared, built.output);
+            if let Some(output) = session.finish_search() {
+                publish(shared, output);
             }
         }
         Err(diags) => fail(shared, diags),
+    }
+}
+
+fn publish(shared: &Shared, output: Arc<crate::output::Output>) {
+    if let Ok(mut current) = shared.output.write() {
+        *current = output;
     }
 }
 
@@ -175,9 +182,7 @@ fn rebuild(session: &mut Session, shared: &Shared, change: Change, paths: &[Path
                 built.page_count,
                 shown
             );
-            if let Ok(mut output) = shared.output.write() {
-                *output = built.output;
-            }
+            publish(shared, built.output);
             if let Ok(mut error) = shared.error.write() {
                 *error = None;
             }
@@ -191,6 +196,10 @@ fn rebuild(session: &mut Session, shared: &Shared, change: Change, paths: &[Path
                     shared.broadcast("reload", &serde_json::to_string(&pages).unwrap_or_default());
                 }
                 (_, None) => shared.broadcast("reload", "\"all\""),
+            }
+            // The page is in the browser; now the search index catches up.
+            if let Some(output) = session.finish_search() {
+                publish(shared, output);
             }
         }
         Err(diags) => fail(shared, diags),

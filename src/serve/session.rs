@@ -50,6 +50,8 @@ pub struct Session {
     cache: ParseCache,
     config_text: String,
     last: Option<Last>,
+    /// The last build's site, until its search index is rebuilt.
+    pending_search: Option<Site>,
 }
 
 /// What the last good build left behind.
@@ -65,6 +67,7 @@ impl Session {
             cache: ParseCache::default(),
             config_text: String::new(),
             last: None,
+            pending_search: None,
         }
     }
 
@@ -111,12 +114,12 @@ impl Session {
         let mut out = Output::default();
         let assets = site_files::add_static_files(&root, &theme, &site, &mut out, &mut diags)
             .map_err(one)?;
-        let search_index = search::build_index(&site, &mut out, &mut diags);
+        // The search index is rebuilt after the browser has its new page (`finish_search`).
         render::render_pages(
             &site,
             &theme,
             &assets,
-            Some(&search_index),
+            Some(search::DEV_MANIFEST),
             only.as_ref(),
             &mut out,
             &mut diags,
@@ -144,6 +147,9 @@ impl Session {
             for tag in &site.tags {
                 out.keep(&format!("{}index.html", tag.url()), &last);
             }
+            for path in last.paths().filter(|p| p.starts_with("search/")) {
+                out.keep(path, &last);
+            }
             only.iter().map(|&i| site.pages[i].output.clone()).collect()
         });
         let pages = if change == Change::Styles {
@@ -158,14 +164,34 @@ impl Session {
             output: output.clone(),
             summaries,
         });
+        let page_count = site.pages.len();
+        self.pending_search = Some(site);
         Ok(Rebuilt {
             output,
             pages,
             assets,
             warnings: diags,
-            page_count: site.pages.len(),
+            page_count,
             millis: started.elapsed().as_millis(),
         })
+    }
+
+    /// Rebuilds the search index of the last build and returns the build with it, or `None` if
+    /// there is nothing to do. Called after the browser has been told to reload.
+    pub fn finish_search(&mut self) -> Option<Arc<Output>> {
+        let site = self.pending_search.take()?;
+        let last = self.last.as_mut()?;
+        let mut out = (*last.output).clone();
+        let mut diags = Diagnostics::default();
+        let mut index = Output::default();
+        search::build_index_named(&site, &mut index, &mut diags, false);
+        for path in index.paths() {
+            out.remove(path);
+            out.keep(path, &index);
+        }
+        let output = Arc::new(out);
+        last.output = output.clone();
+        Some(output)
     }
 }
 

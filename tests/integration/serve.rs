@@ -83,6 +83,15 @@ fn serves_the_build_with_live_reload() {
     let (status, _) = get(&server, "/principles/ownership");
     assert!(status.contains("301"), "{status}");
     assert!(
+        body.contains("data-index=\"../../search/index.js\""),
+        "a stable index name while serving"
+    );
+    let (status, manifest) = get(&server, "/search/index.js");
+    assert!(
+        status.contains("200") && manifest.starts_with("flywheelSearch.manifest("),
+        "{status}"
+    );
+    assert!(
         !site.root().join("public").exists(),
         "serve writes nothing to disk"
     );
