@@ -228,6 +228,12 @@ fn rel_path(base: &Path, path: &Path) -> Option<String> {
     Some(parts?.join("/"))
 }
 
+/// Reads one markdown file under `content/` (the dev server re-reading a saved page).
+pub fn read_one(root: &Path, rel: &str, diags: &mut Diagnostics) -> Option<SourceFile> {
+    let path = root.join(CONTENT_DIR).join(rel);
+    read_source(root, rel, &path, diags)
+}
+
 fn read_source(root: &Path, rel: &str, path: &Path, diags: &mut Diagnostics) -> Option<SourceFile> {
     let display = format!("{CONTENT_DIR}/{rel}");
     let bytes = match std::fs::read(path) {

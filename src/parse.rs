@@ -133,6 +133,11 @@ impl Schemas {
     }
 }
 
+/// Parses one source file (the dev server re-parsing a saved page).
+pub fn parse_single(config: &SiteConfig, source: SourceFile) -> (ParsedPage, Vec<Diagnostic>) {
+    parse_one(config, &Schemas::new(config), source)
+}
+
 /// Reports each of the kind's required headings that the page lacks.
 fn check_headings(
     source: &SourceFile,

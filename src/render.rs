@@ -139,8 +139,9 @@ struct Summary<'a> {
     fields: &'a serde_json::Map<String, serde_json::Value>,
 }
 
-/// What every render shares: the site data and each page's summary, built once.
-struct Shared {
+/// What every render shares: the site data and each page's summary, built once (and kept by
+/// the dev server between quick rebuilds, when no summary has changed).
+pub struct RenderData {
     site: Value,
     summaries: Vec<Value>,
 }
@@ -167,15 +168,28 @@ pub fn render_pages(
     output: &mut Output,
     diags: &mut Diagnostics,
 ) {
+    let data = render_data(site, search_index);
+    render_pages_with(site, theme, assets, &data, only, output, diags);
+}
+
+/// Renders with data built earlier (see [`RenderData`]).
+pub fn render_pages_with(
+    site: &Site,
+    theme: &Theme,
+    assets: &BTreeMap<String, String>,
+    shared: &RenderData,
+    only: Option<&std::collections::HashSet<PageIdx>>,
+    output: &mut Output,
+    diags: &mut Diagnostics,
+) {
     let env = environment(theme, assets);
-    let shared = shared_data(site, search_index);
     let mut jobs = render_jobs(site);
     if let Some(only) = only {
         jobs.retain(|job| job.page.is_some_and(|p| only.contains(&p)));
     }
     let results: Vec<(String, Result<String, TemplateFailure>)> = jobs
         .par_iter()
-        .map(|job| (job.output.clone(), render_job(&env, site, &shared, job)))
+        .map(|job| (job.output.clone(), render_job(&env, site, shared, job)))
         .collect();
     let mut failures: BTreeMap<String, (TemplateFailure, Vec<String>)> = BTreeMap::new();
     for (path, result) in results {
@@ -320,7 +334,8 @@ fn environment(theme: &Theme, assets: &BTreeMap<String, String>) -> Environment<
     env
 }
 
-fn shared_data(site: &Site, search_index: Option<&str>) -> Shared {
+/// Builds the data every page's render shares.
+pub fn render_data(site: &Site, search_index: Option<&str>) -> RenderData {
     let summaries: Vec<Value> = site
         .pages
         .iter()
@@ -361,7 +376,7 @@ fn shared_data(site: &Site, search_index: Option<&str>) -> Shared {
         search_index => search_index,
         has_feed => config.feed.is_some(),
     };
-    Shared {
+    RenderData {
         site: site_value,
         summaries,
     }
@@ -393,7 +408,7 @@ fn summary<'a>(site: &'a Site, page: &'a Page) -> Summary<'a> {
 fn render_job(
     env: &Environment<'_>,
     site: &Site,
-    shared: &Shared,
+    shared: &RenderData,
     job: &Job,
 ) -> Result<String, TemplateFailure> {
     let fail = |err: minijinja::Error| TemplateFailure::new(&job.template, err);
@@ -418,7 +433,7 @@ fn render_job(
         .map_err(fail)
 }
 
-fn page_value(site: &Site, shared: &Shared, idx: PageIdx, root: &str) -> Value {
+fn page_value(site: &Site, shared: &RenderData, idx: PageIdx, root: &str) -> Value {
     let page = &site.pages[idx];
     let s = &shared.summaries;
     let pick =

@@ -537,54 +537,126 @@ fn resolve_links(
     let asset_paths: HashSet<&str> = assets.iter().map(|a| a.rel_path.as_str()).collect();
     pages
         .iter()
-        .map(|page| {
-            let Some(source) = &page.source else { return Vec::new() };
-            page.body
-                .links
-                .iter()
-                .map(|link| {
-                    let here = |d: Diagnostic| d.at(&source.display_path, &source.text, link.span.clone());
-                    let fragment = link.fragment.as_deref().filter(|f| !f.is_empty());
-                    let (target, target_url) = match &link.target {
-                        None => (Some(page), String::new()),
-                        Some(path) if link.is_page => match by_path.get(path.as_str()) {
-                            Some(&t) => (Some(&pages[t]), pages[t].url.clone()),
-                            None => {
-                                diags.push(
-                                    here(Diagnostic::error(format!("link to a missing page `{path}`")))
-                                        .with_hint_opt(closest_path(path, by_path.keys().copied()).map(|s| format!("did you mean `{s}`? (paths are relative to this file)"))),
-                                );
-                                return String::from("#");
-                            }
-                        },
-                        Some(path) => {
-                            if !asset_paths.contains(path.as_str()) {
-                                diags.push(here(Diagnostic::error(format!(
-                                    "link to a missing file `content/{path}`"
-                                ))));
-                            }
-                            return path.clone();
-                        }
-                    };
-                    let Some(fragment) = fragment else { return target_url };
-                    if let Some(target) = target {
-                        if !target.body.headings.iter().any(|h| h.id == fragment) {
-                            let ids = target.body.headings.iter().map(|h| h.id.as_str());
-                            let hint = did_you_mean(fragment, ids).map(|s| format!("did you mean `#{s}`?"));
-                            diags.push(
-                                here(Diagnostic::error(format!(
-                                    "no heading `#{fragment}` in content/{}",
-                                    target.rel_path
-                                )))
-                                .with_hint_opt(hint),
-                            );
-                        }
+        .map(|page| page_links(page, pages, by_path, &asset_paths, diags))
+        .collect()
+}
+
+/// Checks one page's links and turns them into URLs relative to the site root.
+fn page_links(
+    page: &Page,
+    pages: &[Page],
+    by_path: &HashMap<&str, PageIdx>,
+    asset_paths: &HashSet<&str>,
+    diags: &mut Diagnostics,
+) -> Vec<String> {
+    let Some(source) = &page.source else {
+        return Vec::new();
+    };
+    page.body
+        .links
+        .iter()
+        .map(|link| {
+            let here = |d: Diagnostic| d.at(&source.display_path, &source.text, link.span.clone());
+            let fragment = link.fragment.as_deref().filter(|f| !f.is_empty());
+            let (target, target_url) = match &link.target {
+                None => (Some(page), String::new()),
+                Some(path) if link.is_page => match by_path.get(path.as_str()) {
+                    Some(&t) => (Some(&pages[t]), pages[t].url.clone()),
+                    None => {
+                        diags.push(
+                            here(Diagnostic::error(format!(
+                                "link to a missing page `{path}`"
+                            )))
+                            .with_hint_opt(
+                                closest_path(path, by_path.keys().copied()).map(|s| {
+                                    format!("did you mean `{s}`? (paths are relative to this file)")
+                                }),
+                            ),
+                        );
+                        return String::from("#");
                     }
-                    format!("{target_url}#{fragment}")
-                })
-                .collect()
+                },
+                Some(path) => {
+                    if !asset_paths.contains(path.as_str()) {
+                        diags.push(here(Diagnostic::error(format!(
+                            "link to a missing file `content/{path}`"
+                        ))));
+                    }
+                    return path.clone();
+                }
+            };
+            let Some(fragment) = fragment else {
+                return target_url;
+            };
+            if let Some(target) = target {
+                if !target.body.headings.iter().any(|h| h.id == fragment) {
+                    let ids = target.body.headings.iter().map(|h| h.id.as_str());
+                    let hint = did_you_mean(fragment, ids).map(|s| format!("did you mean `#{s}`?"));
+                    diags.push(
+                        here(Diagnostic::error(format!(
+                            "no heading `#{fragment}` in content/{}",
+                            target.rel_path
+                        )))
+                        .with_hint_opt(hint),
+                    );
+                }
+            }
+            format!("{target_url}#{fragment}")
         })
         .collect()
+}
+
+/// Puts a re-parsed page in place of its earlier version, for the dev server's quick rebuilds.
+///
+/// Only when nothing other pages see of it has changed: the same kind, id and front matter
+/// (so references, order, tags and aliases stand), the same headings (so links to its anchors
+/// stand), and the same summary and reading time (what lists show). Its own links are checked
+/// again. Returns the page's index, `Ok(None)` when the change is too wide for this (a full
+/// rebuild is needed), or the problems found.
+pub fn replace_body(site: &mut Site, parsed: ParsedPage) -> Result<Option<PageIdx>, Diagnostics> {
+    let Some(idx) = site
+        .pages
+        .iter()
+        .position(|p| p.rel_path == parsed.source.rel_path)
+    else {
+        return Ok(None);
+    };
+    let old = &site.pages[idx];
+    let same_outline = old.kind == parsed.kind
+        && old.id == parsed.id()
+        && old.front.fields == parsed.front.fields
+        && old.body.summary == parsed.body.summary
+        && old.body.reading_time == parsed.body.reading_time
+        && old.body.headings.len() == parsed.body.headings.len()
+        && old
+            .body
+            .headings
+            .iter()
+            .zip(&parsed.body.headings)
+            .all(|(a, b)| a.id == b.id && a.text == b.text && a.level == b.level);
+    if !same_outline {
+        return Ok(None);
+    }
+    let mut diags = Diagnostics::default();
+    let mut page = Page::from_parsed(parsed);
+    let by_path: HashMap<&str, PageIdx> = site
+        .pages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.rel_path.as_str(), i))
+        .collect();
+    let asset_paths: HashSet<&str> = site.assets.iter().map(|a| a.rel_path.as_str()).collect();
+    let links = page_links(&page, &site.pages, &by_path, &asset_paths, &mut diags);
+    drop(by_path);
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    let old = &mut site.pages[idx];
+    page.link_urls = links;
+    old.body = page.body;
+    old.source = page.source;
+    old.link_urls = page.link_urls;
+    Ok(Some(idx))
 }
 
 /// The existing page path whose file name is closest to the missing one's: comparing whole

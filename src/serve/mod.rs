@@ -41,6 +41,9 @@ macro_rules! say_err_raw {
 /// (temporary file, rename, metadata) makes one rebuild.
 const SETTLE: Duration = Duration::from_millis(30);
 
+/// How long the writer must pause before the search index is rebuilt.
+const SEARCH_IDLE: Duration = Duration::from_millis(400);
+
 /// What `flywheel serve` was asked to do.
 pub struct ServeOptions {
     pub build: BuildOptions,
@@ -116,7 +119,23 @@ pub fn run(options: ServeOptions) -> Result<(), String> {
     std::thread::spawn(move || {
         // The watcher lives as long as this loop.
         let _watcher = watcher;
-        while let Ok(first) = rx.recv() {
+        loop {
+            // While the search index lags behind, wait only a moment for the next change; once
+            // the writer pauses, bring the index up to date (it takes longest, and nobody is
+            // waiting on it).
+            let first = match rx.recv_timeout(SEARCH_IDLE) {
+                Ok(path) => path,
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Some(output) = session.finish_search() {
+                        publish(&rebuild_shared, output);
+                    }
+                    match rx.recv() {
+                        Ok(path) => path,
+                        Err(_) => return,
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => return,
+            };
             let mut paths = vec![first];
             loop {
                 match rx.recv_timeout(SETTLE) {
@@ -139,14 +158,12 @@ pub fn run(options: ServeOptions) -> Result<(), String> {
 }
 
 fn first_build(session: &mut Session, shared: &Shared) {
-    match session.rebuild(Change::Everything) {
+    match session.rebuild(Change::Everything, &[]) {
         Ok(built) => {
             report(built.warnings);
             say!("Built {} pages in {} ms", built.page_count, built.millis);
+            // The search index follows a moment later, from the rebuild loop.
             publish(shared, built.output);
-            if let Some(output) = session.finish_search() {
-                publish(shared, output);
-            }
         }
         Err(diags) => fail(shared, diags),
     }
@@ -171,7 +188,12 @@ fn rebuild(session: &mut Session, shared: &Shared, change: Change, paths: &[Path
         0..=3 => names.join(", "),
         n => format!("{} and {} more", names[..3].join(", "), n - 3),
     };
-    match session.rebuild(change) {
+    let relevant: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| classify(root, p).is_some())
+        .cloned()
+        .collect();
+    match session.rebuild(change, &relevant) {
         Ok(built) => {
             let rendered = built.pages.as_ref().map_or(built.page_count, Vec::len);
             report(built.warnings);
@@ -196,10 +218,6 @@ fn rebuild(session: &mut Session, shared: &Shared, change: Change, paths: &[Path
                     shared.broadcast("reload", &serde_json::to_string(&pages).unwrap_or_default());
                 }
                 (_, None) => shared.broadcast("reload", "\"all\""),
-            }
-            // The page is in the browser; now the search index catches up.
-            if let Some(output) = session.finish_search() {
-                publish(shared, output);
             }
         }
         Err(diags) => fail(shared, diags),

@@ -50,8 +50,12 @@ pub struct Session {
     cache: ParseCache,
     config_text: String,
     last: Option<Last>,
-    /// The last build's site, until its search index is rebuilt.
-    pending_search: Option<Site>,
+    /// The last good build's site, kept for quick rebuilds and the search index.
+    site: Option<Site>,
+    /// What the quick path needs to render one page again.
+    render: Option<(render::Theme, BTreeMap<String, String>, render::RenderData)>,
+    /// Whether the search index lags behind the site.
+    search_stale: bool,
 }
 
 /// What the last good build left behind.
@@ -67,7 +71,9 @@ impl Session {
             cache: ParseCache::default(),
             config_text: String::new(),
             last: None,
-            pending_search: None,
+            site: None,
+            render: None,
+            search_stale: false,
         }
     }
 
@@ -76,9 +82,116 @@ impl Session {
         self.last.as_ref().map(|l| l.output.clone())
     }
 
-    /// Builds the site again after `change`. On errors the last good build stays in place.
-    pub fn rebuild(&mut self, change: Change) -> Result<Rebuilt, Diagnostics> {
+    /// Builds the site again after `change` to `paths`. On errors the last good build stays.
+    pub fn rebuild(
+        &mut self,
+        change: Change,
+        paths: &[std::path::PathBuf],
+    ) -> Result<Rebuilt, Diagnostics> {
         let started = Instant::now();
+        if change == Change::Content {
+            if let Some(rebuilt) = self.quick_rebuild(paths, started)? {
+                return Ok(rebuilt);
+            }
+        }
+        self.full_rebuild(change, started)
+    }
+
+    /// Edited pages whose outline others rely on is unchanged: read, parse, check and render
+    /// just those pages. `Ok(None)` when the change needs a full rebuild.
+    fn quick_rebuild(
+        &mut self,
+        paths: &[std::path::PathBuf],
+        started: Instant,
+    ) -> Result<Option<Rebuilt>, Diagnostics> {
+        let content = self.options.root.join(crate::load::CONTENT_DIR);
+        let (Some(site), Some(last), Some((theme, assets, data))) =
+            (&mut self.site, &self.last, &self.render)
+        else {
+            return Ok(None);
+        };
+        let mut rels: Vec<String> = Vec::new();
+        for path in paths {
+            let Some(rel) = path.strip_prefix(&content).ok().and_then(|r| r.to_str()) else {
+                return Ok(None);
+            };
+            let rel = rel.replace('\\', "/");
+            let known = site
+                .pages
+                .iter()
+                .any(|p| p.rel_path == rel && p.source.is_some());
+            if !rel.ends_with(".md") || !known || !path.is_file() {
+                return Ok(None);
+            }
+            if !rels.contains(&rel) {
+                rels.push(rel);
+            }
+        }
+        if rels.is_empty() {
+            return Ok(None);
+        }
+        let mut diags = Diagnostics::default();
+        let mut changed = HashSet::new();
+        for rel in &rels {
+            let old_commit = site
+                .pages
+                .iter()
+                .find(|p| &p.rel_path == rel)
+                .and_then(|p| p.source.as_ref().and_then(|s| s.last_commit.clone()));
+            let Some(mut source) = load::read_one(&self.options.root, rel, &mut diags) else {
+                return Err(diags);
+            };
+            source.last_commit = old_commit;
+            let (parsed, page_diags) = crate::parse::parse_single(&site.config, source);
+            diags.extend(page_diags);
+            if diags.has_errors() {
+                return Err(diags);
+            }
+            if parsed.front.draft && !self.options.drafts {
+                return Ok(None);
+            }
+            match resolve::replace_body(site, parsed)? {
+                Some(idx) => {
+                    changed.insert(idx);
+                }
+                None => return Ok(None),
+            }
+        }
+        let mut fresh = Output::default();
+        render::render_pages_with(
+            site,
+            theme,
+            assets,
+            data,
+            Some(&changed),
+            &mut fresh,
+            &mut diags,
+        );
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        let mut out = (*last.output).clone();
+        let pages: Vec<String> = fresh.paths().map(str::to_string).collect();
+        for path in &pages {
+            out.remove(path);
+            out.keep(path, &fresh);
+        }
+        let output = Arc::new(out);
+        if let Some(last) = self.last.as_mut() {
+            last.output = output.clone();
+        }
+        self.search_stale = true;
+        Ok(Some(Rebuilt {
+            output,
+            pages: Some(pages),
+            assets: assets.clone(),
+            warnings: diags,
+            page_count: site.pages.len(),
+            millis: started.elapsed().as_millis(),
+        }))
+    }
+
+    fn full_rebuild(&mut self, change: Change, started: Instant) -> Result<Rebuilt, Diagnostics> {
         let root = self.options.root.clone();
         let config_text = std::fs::read_to_string(root.join(crate::config::CONFIG_FILE))
             .map_err(|e| one(format!("cannot read site.toml: {e}")))?;
@@ -115,11 +228,12 @@ impl Session {
         let assets = site_files::add_static_files(&root, &theme, &site, &mut out, &mut diags)
             .map_err(one)?;
         // The search index is rebuilt after the browser has its new page (`finish_search`).
-        render::render_pages(
+        let data = render::render_data(&site, Some(search::DEV_MANIFEST));
+        render::render_pages_with(
             &site,
             &theme,
             &assets,
-            Some(search::DEV_MANIFEST),
+            &data,
             only.as_ref(),
             &mut out,
             &mut diags,
@@ -165,7 +279,9 @@ impl Session {
             summaries,
         });
         let page_count = site.pages.len();
-        self.pending_search = Some(site);
+        self.site = Some(site);
+        self.render = Some((theme, assets.clone(), data));
+        self.search_stale = true;
         Ok(Rebuilt {
             output,
             pages,
@@ -179,12 +295,16 @@ impl Session {
     /// Rebuilds the search index of the last build and returns the build with it, or `None` if
     /// there is nothing to do. Called after the browser has been told to reload.
     pub fn finish_search(&mut self) -> Option<Arc<Output>> {
-        let site = self.pending_search.take()?;
+        if !self.search_stale {
+            return None;
+        }
+        self.search_stale = false;
+        let site = self.site.as_ref()?;
         let last = self.last.as_mut()?;
         let mut out = (*last.output).clone();
         let mut diags = Diagnostics::default();
         let mut index = Output::default();
-        search::build_index_named(&site, &mut index, &mut diags, false);
+        search::build_index_named(site, &mut index, &mut diags, false);
         for path in index.paths() {
             out.remove(path);
             out.keep(path, &index);

@@ -86,10 +86,9 @@ fn serves_the_build_with_live_reload() {
         body.contains("data-index=\"../../search/index.js\""),
         "a stable index name while serving"
     );
-    let (status, manifest) = get(&server, "/search/index.js");
     assert!(
-        status.contains("200") && manifest.starts_with("flywheelSearch.manifest("),
-        "{status}"
+        wait_for(&server, "/search/index.js", "flywheelSearch.manifest("),
+        "the search index follows the first build"
     );
     assert!(
         !site.root().join("public").exists(),
@@ -179,4 +178,30 @@ fn wait_for(server: &Server, path: &str, text: &str) -> bool {
         std::thread::sleep(Duration::from_millis(100));
         get(server, path).1.contains(text)
     })
+}
+
+#[test]
+fn a_quick_rebuild_still_checks_the_edited_pages_links() {
+    let site = TestSite::basic();
+    let server = serve(&site);
+    let page = site.root().join("content/principles/ownership.md");
+    let original = std::fs::read_to_string(&page).expect("page");
+    std::fs::write(&page, format!("{original}\nSee [gone](gone.md).\n")).expect("break a link");
+    std::thread::sleep(Duration::from_millis(600));
+    let (_, body) = get(&server, "/principles/ownership/");
+    assert!(!body.contains("gone"), "the broken edit is not served");
+    std::fs::write(
+        &page,
+        format!("{original}\nSee [the first](customer-obsession.md) again.\n"),
+    )
+    .expect("fix");
+    assert!(
+        wait_for(&server, "/principles/ownership/", "again."),
+        "the fixed edit is served"
+    );
+    let (_, body) = get(&server, "/principles/ownership/");
+    assert!(
+        body.contains("href=\"../../principles/customer-obsession/\">the first</a> again."),
+        "{body}"
+    );
 }
