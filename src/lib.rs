@@ -79,15 +79,17 @@ pub fn build_in_memory(options: &BuildOptions) -> Result<Built, BuildError> {
     let started = Instant::now();
     let mut clock = StageClock::new(started);
     let Resolved {
-        site,
+        mut site,
         theme,
         mut diagnostics,
     } = resolve_site(options, &mut clock)?;
+    site.release_source_text();
     let mut out = Output::default();
     let assets =
         site_files::add_static_files(&options.root, &theme, &site, &mut out, &mut diagnostics)
             .map_err(BuildError::Fatal)?;
     let search_index = search::build_index(&site, &mut out, &mut diagnostics);
+    site.release_search_text();
     clock.lap("search");
     render::render_site(
         &site,

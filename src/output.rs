@@ -21,7 +21,8 @@ pub const MARKER_FILE: &str = ".flywheel-output";
 /// dev server can keep the last good build and copy unchanged pages into the next one for free.
 #[derive(Debug, Default, Clone)]
 pub struct Output {
-    files: BTreeMap<String, Arc<[u8]>>,
+    /// `Arc<Vec<u8>>` rather than `Arc<[u8]>`: wrapping a rendered page costs no copy.
+    files: BTreeMap<String, Arc<Vec<u8>>>,
 }
 
 impl Output {
@@ -33,7 +34,7 @@ impl Output {
             )));
             return;
         }
-        self.files.insert(path, bytes.into());
+        self.files.insert(path, Arc::new(bytes));
     }
 
     /// Takes a file from an earlier build unchanged (the dev server's partial rebuilds).
@@ -53,7 +54,7 @@ impl Output {
     /// Replaces the contents of a file already in the output.
     pub fn replace(&mut self, path: &str, bytes: Vec<u8>) {
         if let Some(slot) = self.files.get_mut(path) {
-            *slot = bytes.into();
+            *slot = Arc::new(bytes);
         }
     }
 
@@ -62,7 +63,7 @@ impl Output {
     }
 
     pub fn get(&self, path: &str) -> Option<&[u8]> {
-        self.files.get(path).map(|b| &b[..])
+        self.files.get(path).map(|b| b.as_slice())
     }
 
     pub fn paths(&self) -> impl Iterator<Item = &str> {

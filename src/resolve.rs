@@ -85,6 +85,23 @@ pub struct Site {
 }
 
 impl Site {
+    /// Frees what only the checks needed (the source text of every page) once they have passed;
+    /// a one-off build needs the memory for rendering. (The dev server keeps it.)
+    pub fn release_source_text(&mut self) {
+        for page in &mut self.pages {
+            if let Some(source) = &mut page.source {
+                source.text = String::new();
+            }
+        }
+    }
+
+    /// Frees the pages' plain text once the search index has been built from it.
+    pub fn release_search_text(&mut self) {
+        for page in &mut self.pages {
+            page.body.sections = Vec::new();
+        }
+    }
+
     /// All pages of a kind, sections excluded, in reading order.
     pub fn pages_of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = PageIdx> + 'a {
         self.reading_order()

@@ -199,11 +199,15 @@ pub fn build_index_named(
 ) -> String {
     let docs = documents(site);
     let postings = postings(&docs);
-    let mut terms: Vec<(&str, Vec<u32>)> = postings
-        .par_iter()
-        .map(|(term, list)| (term.as_str(), delta_encode(list)))
+    // Consumes the postings as it encodes them, so the two never sit in memory whole together.
+    let mut terms: Vec<(String, Vec<u32>)> = postings
+        .into_par_iter()
+        .map(|(term, list)| {
+            let encoded = delta_encode(&list);
+            (term, encoded)
+        })
         .collect();
-    terms.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
+    terms.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let limit = if docs.len() <= SINGLE_SHARD_DOCS {
         usize::MAX
     } else {
@@ -213,8 +217,10 @@ pub fn build_index_named(
     let shard_files: Vec<(String, String, String)> = shards
         .par_iter()
         .map(|(key, range)| {
-            let map: BTreeMap<&str, &Vec<u32>> =
-                terms[range.clone()].iter().map(|(t, l)| (*t, l)).collect();
+            let map: BTreeMap<&str, &Vec<u32>> = terms[range.clone()]
+                .iter()
+                .map(|(t, l)| (t.as_str(), l))
+                .collect();
             let body = format!("flywheelSearch.terms({},{});\n", json(key), json(&map));
             let name = if key.is_empty() {
                 "all".to_string()
@@ -291,14 +297,14 @@ pub fn build_index_named(
 /// split again by the next character (up to four). Terms as short as a key stay in that key's
 /// shard, so a term's shard is the one with the longest key the term starts with.
 fn split_into_shards(
-    terms: &[(&str, Vec<u32>)],
+    terms: &[(String, Vec<u32>)],
     limit: usize,
 ) -> Vec<(String, std::ops::Range<usize>)> {
-    fn size(terms: &[(&str, Vec<u32>)]) -> usize {
+    fn size(terms: &[(String, Vec<u32>)]) -> usize {
         terms.iter().map(|(t, l)| t.len() + 4 + l.len() * 4).sum()
     }
     fn split(
-        terms: &[(&str, Vec<u32>)],
+        terms: &[(String, Vec<u32>)],
         offset: usize,
         key: String,
         limit: usize,
@@ -521,8 +527,7 @@ mod tests {
             .iter()
             .map(|t| (t.to_string(), vec![0; 10]))
             .collect();
-        let terms: Vec<(&str, Vec<u32>)> =
-            lists.iter().map(|(t, l)| (t.as_str(), l.clone())).collect();
+        let terms = lists;
         let one = split_into_shards(&terms, usize::MAX);
         assert_eq!(one, [(String::new(), 0..7)]);
         let keys: Vec<String> = split_into_shards(&terms, 100)
