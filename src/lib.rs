@@ -7,7 +7,8 @@
 //!    into HTML, headings and links ([`markdown`], [`highlight`]); in parallel.
 //! 3. [`resolve`]: URLs, sections and their order, references and backlinks, link and anchor
 //!    checks, tags.
-//! 4. [`search`]: the client-side search index, sharded; then [`render`]: every page through its
+//! 4. The theme's and the site's static files ([`site_files`]); [`search`]: the client-side
+//!    search index, sharded; then [`render`]: every page through its
 //!    template, in parallel, into memory; plus the site-wide files ([`site_files`]).
 //! 5. [`output`]: write everything to a staging folder and swap it in.
 //!
@@ -88,6 +89,7 @@ pub fn build_in_memory(options: &BuildOptions) -> Result<Built, BuildError> {
     let assets =
         site_files::add_static_files(&options.root, &theme, &site, &mut out, &mut diagnostics)
             .map_err(BuildError::Fatal)?;
+    clock.lap("assets");
     let search_index = search::build_index(&site, &mut out, &mut diagnostics);
     site.release_search_text();
     clock.lap("search");

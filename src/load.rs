@@ -139,29 +139,46 @@ pub fn load_content(root: &Path, max_file_bytes: u64, diags: &mut Diagnostics) -
         }
     }
     let dates = git_log.map(finish_git_log).unwrap_or_default();
-    for (rel, path) in paths {
-        let size = std::fs::metadata(&path).map_or(0, |m| m.len());
-        if size > max_file_bytes {
-            diags.push(
-                Diagnostic::error(format!(
-                    "file is {size} bytes, over the limit of {max_file_bytes}"
-                ))
-                .in_file(&format!("{CONTENT_DIR}/{rel}"))
-                .with_hint("split it, or raise `max_file_bytes` under [markdown] in site.toml"),
-            );
-            continue;
-        }
-        if rel.ends_with(".md") {
-            if let Some(mut source) = read_source(root, &rel, &path, diags) {
-                source.last_commit = dates.get(&rel).cloned();
-                loaded.sources.push(source);
+    // Reading is independent per file: in parallel, each file's problems kept with it, then
+    // merged in path order so the output does not depend on thread timing.
+    use rayon::prelude::*;
+    let read: Vec<(Option<SourceFile>, Option<AssetFile>, Diagnostics)> = paths
+        .into_par_iter()
+        .map(|(rel, path)| {
+            let mut file_diags = Diagnostics::default();
+            let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+            if size > max_file_bytes {
+                file_diags.push(
+                    Diagnostic::error(format!(
+                        "file is {size} bytes, over the limit of {max_file_bytes}"
+                    ))
+                    .in_file(&format!("{CONTENT_DIR}/{rel}"))
+                    .with_hint("split it, or raise `max_file_bytes` under [markdown] in site.toml"),
+                );
+                return (None, None, file_diags);
             }
-        } else {
-            loaded.assets.push(AssetFile {
-                rel_path: rel,
-                path,
-            });
-        }
+            if rel.ends_with(".md") {
+                let source = read_source(root, &rel, &path, &mut file_diags).map(|mut source| {
+                    source.last_commit = dates.get(&rel).cloned();
+                    source
+                });
+                (source, None, file_diags)
+            } else {
+                (
+                    None,
+                    Some(AssetFile {
+                        rel_path: rel,
+                        path,
+                    }),
+                    file_diags,
+                )
+            }
+        })
+        .collect();
+    for (source, asset, file_diags) in read {
+        diags.extend(file_diags);
+        loaded.sources.extend(source);
+        loaded.assets.extend(asset);
     }
     loaded
 }

@@ -359,17 +359,21 @@ struct DocRow<'a>(&'a str, &'a [&'a str], usize, &'a str, &'a str);
 
 /// Term -> (document, weight) for every document, built in parallel.
 fn postings(docs: &[SearchDoc]) -> Postings {
-    // elasticlunr's pipeline is not thread-safe, so each chunk of documents gets its own.
-    const CHUNK: usize = 2048;
+    // elasticlunr's pipeline is not thread-safe, so each chunk of documents gets its own, with
+    // its own cache of analysed words: a few large chunks (two per thread) warm fewer caches.
+    let chunk_size = docs
+        .len()
+        .div_ceil(rayon::current_num_threads() * 2)
+        .max(512);
     let partials: Vec<Postings> = docs
-        .par_chunks(CHUNK)
+        .par_chunks(chunk_size)
         .enumerate()
         .map(|(c, chunk)| {
             let mut analyzer = Analyzer::default();
             let mut by_id: Vec<Vec<(u32, u32)>> = Vec::new();
             let mut scratch = Weigher::default();
             for (i, doc) in chunk.iter().enumerate() {
-                let n = (c * CHUNK + i) as u32;
+                let n = (c * chunk_size + i) as u32;
                 for (id, weight) in scratch.weigh(&mut analyzer, doc) {
                     let slot = id as usize;
                     if by_id.len() <= slot {

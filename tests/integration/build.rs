@@ -265,7 +265,9 @@ fn static_files_are_copied_and_theme_assets_fingerprinted() {
 #[test]
 fn timings_list_every_stage() {
     let run = TestSite::basic().run(&["build", "--timings"]).success();
-    for stage in ["load", "parse", "resolve", "render", "write"] {
+    for stage in [
+        "load", "parse", "resolve", "assets", "search", "render", "write",
+    ] {
         assert!(
             run.stdout
                 .lines()
