@@ -525,18 +525,16 @@ fn build_tree(pages: &[Page], by_path: &HashMap<&str, PageIdx>) -> Tree {
 /// The reading order of pages within a section: by `order`, then date, then title.
 fn sort_keys(pages: &[Page]) -> Vec<usize> {
     let mut idx: Vec<PageIdx> = (0..pages.len()).collect();
-    idx.sort_by(|&a, &b| {
-        let key = |p: &Page| {
-            (
-                p.front.order.unwrap_or(i64::MAX),
-                p.front.date.is_none(),
-                p.front.date.clone(),
-                p.front.title.to_lowercase(),
-            )
-        };
-        key(&pages[a])
-            .cmp(&key(&pages[b]))
-            .then_with(|| pages[a].rel_path.cmp(&pages[b].rel_path))
+    // Each key once per page, not once per comparison (it allocates a lowercased title).
+    idx.sort_by_cached_key(|&i| {
+        let p = &pages[i];
+        (
+            p.front.order.unwrap_or(i64::MAX),
+            p.front.date.is_none(),
+            p.front.date.clone(),
+            p.front.title.to_lowercase(),
+            p.rel_path.clone(),
+        )
     });
     let mut rank = vec![0; pages.len()];
     for (r, i) in idx.into_iter().enumerate() {
