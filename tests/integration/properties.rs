@@ -7,22 +7,6 @@ use flywheel::markdown::{join_relative, slugify};
 use flywheel::render::root_for;
 use flywheel::resolve::{alias_url, url_for};
 
-/// Lexically resolves `relative` against the folder `from` (both `/`-separated, site-relative);
-/// `None` if it climbs above the root.
-fn resolve(from: &str, relative: &str) -> Option<String> {
-    let mut parts: Vec<&str> = from.split('/').filter(|p| !p.is_empty()).collect();
-    for part in relative.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            other => parts.push(other),
-        }
-    }
-    Some(parts.join("/"))
-}
-
 fn segment() -> impl Strategy<Value = String> {
     prop_oneof![
         "[a-z0-9_-]{1,12}",
@@ -50,7 +34,7 @@ proptest! {
         if let Some(url) = alias_url(&alias) {
             prop_assert!(!url.split('/').any(|p| p == ".." || p == "."), "{url}");
             prop_assert!(!url.starts_with('/'));
-            prop_assert_eq!(resolve("", &url).map(|r| !r.is_empty()), Some(true));
+            prop_assert_eq!(join_relative("", &url).map(|r| !r.is_empty()), Some(true));
         }
     }
 
@@ -74,7 +58,7 @@ proptest! {
         let to_url = url_for(&format!("{}.md", if to.is_empty() { "_index".into() } else { to.join("/") }));
         let depth = from_url.matches('/').count();
         let href = format!("{}{}", root_for(depth), to_url);
-        let resolved = resolve(&from_url, &href);
+        let resolved = join_relative(&from_url, &href);
         prop_assert_eq!(resolved.as_deref(), Some(to_url.trim_end_matches('/')));
     }
 }
