@@ -344,6 +344,22 @@ impl SiteConfig {
             .map(|(name, _)| name.as_str())
     }
 
+    /// The URL path the site is published under, from `base_url`, as `/` or `/kb/`. Only the
+    /// 404 page (served at any path) and Netlify's `_redirects` need it.
+    pub fn base_path(&self) -> String {
+        let url = self.base_url.as_deref().unwrap_or("");
+        let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+        let path = after_scheme
+            .find('/')
+            .map_or("", |i| &after_scheme[i..])
+            .trim_matches('/');
+        if path.is_empty() {
+            "/".to_string()
+        } else {
+            format!("/{path}/")
+        }
+    }
+
     /// The label readers see for a kind ("Case study"), derived from its name when not set.
     pub fn kind_label(&self, kind: &str) -> String {
         self.kinds
@@ -525,6 +541,18 @@ mod tests {
             d.message
         );
         assert_eq!(d.hint.as_deref(), Some("did you mean `principle`?"));
+    }
+
+    #[test]
+    fn base_paths() {
+        let with = |url: Option<&str>| SiteConfig {
+            base_url: url.map(str::to_string),
+            ..SiteConfig::parse("title = \"x\"").expect("config")
+        };
+        assert_eq!(with(None).base_path(), "/");
+        assert_eq!(with(Some("https://x.org")).base_path(), "/");
+        assert_eq!(with(Some("https://x.org/kb/")).base_path(), "/kb/");
+        assert_eq!(with(Some("https://x.org/a/b")).base_path(), "/a/b/");
     }
 
     #[test]

@@ -101,9 +101,7 @@ pub fn build_in_memory(options: &BuildOptions) -> Result<Built, BuildError> {
         &mut out,
         &mut diagnostics,
     );
-    site_files::add_sitemap_and_robots(&site, &mut out, &mut diagnostics);
-    site_files::add_redirects(&site, &mut out, &mut diagnostics);
-    site_files::add_feed(&site, &mut out, &mut diagnostics);
+    site_files::add_site_wide(&site, &mut out, &mut diagnostics);
     if options.portable {
         site_files::make_portable(&mut out);
     }

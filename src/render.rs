@@ -257,7 +257,7 @@ fn render_jobs(site: &Site) -> Vec<Job> {
         output: "404.html".into(),
         page: None,
         tag: None,
-        root: base_path(site.config.base_url.as_deref()),
+        root: site.config.base_path(),
     });
     jobs
 }
@@ -292,16 +292,6 @@ pub fn root_for(depth: usize) -> String {
     } else {
         "../".repeat(depth)
     }
-}
-
-/// The path part of `base_url`, ending in `/` (`https://x.org/kb` -> `/kb/`).
-fn base_path(base_url: Option<&str>) -> String {
-    let Some(url) = base_url else {
-        return "/".into();
-    };
-    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let path = after_scheme.find('/').map_or("", |i| &after_scheme[i..]);
-    format!("/{}/", path.trim_matches('/')).replace("//", "/")
 }
 
 fn environment(theme: &Theme, assets: &BTreeMap<String, String>) -> Environment<'static> {
@@ -663,13 +653,5 @@ mod tests {
             fill_links(html, &urls, "../../"),
             "<a href=\"../../principles/ownership/#x\">a</a> <a href=\"#local\">b</a>"
         );
-    }
-
-    #[test]
-    fn base_paths() {
-        assert_eq!(base_path(None), "/");
-        assert_eq!(base_path(Some("https://x.org")), "/");
-        assert_eq!(base_path(Some("https://x.org/kb/")), "/kb/");
-        assert_eq!(base_path(Some("https://x.org/a/b")), "/a/b/");
     }
 }

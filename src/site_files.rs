@@ -101,6 +101,14 @@ fn fingerprint(path: &str, bytes: &[u8]) -> String {
     format!("assets/{stem}.{}.{ext}", &hash[..10])
 }
 
+/// Every site-wide file that is not a page or an asset: sitemap, robots.txt, redirects, feed.
+/// The build and the dev server both call this, so neither can forget one.
+pub fn add_site_wide(site: &Site, out: &mut Output, diags: &mut Diagnostics) {
+    add_sitemap_and_robots(site, out, diags);
+    add_redirects(site, out, diags);
+    add_feed(site, out, diags);
+}
+
 /// `sitemap.xml` (absolute URLs when `base_url` is set, else paths relative to the site root)
 /// and `robots.txt`.
 pub fn add_sitemap_and_robots(site: &Site, out: &mut Output, diags: &mut Diagnostics) {
@@ -138,23 +146,9 @@ fn xml_escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// The path part of `base_url` without slashes at either end (`https://x.org/kb/` -> `kb`).
-fn base_path(site: &Site) -> String {
-    let url = site.config.base_url.as_deref().unwrap_or("");
-    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
-    after_scheme
-        .find('/')
-        .map_or("", |i| &after_scheme[i..])
-        .trim_matches('/')
-        .to_string()
-}
-
 /// A redirect page at each alias (works on every host) and Netlify's `_redirects` lines.
 pub fn add_redirects(site: &Site, out: &mut Output, diags: &mut Diagnostics) {
-    let prefix = match base_path(site) {
-        p if p.is_empty() => "/".to_string(),
-        p => format!("/{p}/"),
-    };
+    let prefix = site.config.base_path();
     let mut lines = String::new();
     for page in &site.pages {
         for alias in &page.aliases {

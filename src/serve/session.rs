@@ -238,9 +238,7 @@ impl Session {
             &mut out,
             &mut diags,
         );
-        site_files::add_sitemap_and_robots(&site, &mut out, &mut diags);
-        site_files::add_redirects(&site, &mut out, &mut diags);
-        site_files::add_feed(&site, &mut out, &mut diags);
+        site_files::add_site_wide(&site, &mut out, &mut diags);
         if diags.has_errors() {
             return Err(diags);
         }
