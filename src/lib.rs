@@ -8,9 +8,10 @@
 //! 3. [`resolve`]: URLs, sections and their order, references and backlinks, link and anchor
 //!    checks, tags.
 //! 4. The theme's and the site's static files ([`site_files`]); [`search`]: the client-side
-//!    search index, sharded; then [`render`]: every page through its
-//!    template, in parallel, into memory; plus the site-wide files ([`site_files`]).
-//! 5. [`output`]: write everything to a staging folder and swap it in.
+//!    search index, sharded; then [`render`]: every page through its template, in parallel,
+//!    each handed to the output the moment it is rendered; plus the site-wide files.
+//! 5. [`output`]: a staging folder that receives the files as they come (or memory, for the dev
+//!    server and `check`), swapped in whole once everything is written.
 //!
 //! Every stage reports problems as [`diag::Diagnostic`]s and carries on, so one run lists them all.
 //! Nothing is written unless the whole site built without errors.
@@ -62,9 +63,8 @@ pub struct Built {
     /// Pages per kind, for the summary line (`principle` -> 16).
     pub page_counts: Vec<(String, usize)>,
     pub elapsed: Duration,
-    /// How long each stage took, in pipeline order, with the process's resident memory after it
-    /// in MiB where the platform tells (`--timings`).
-    pub timings: Vec<(&'static str, Duration, Option<u64>)>,
+    /// How long each stage took, in pipeline order (`--timings`).
+    pub timings: Vec<StageTiming>,
 }
 
 /// Why a build produced no site.
@@ -77,6 +77,15 @@ pub enum BuildError {
 
 /// Runs every stage up to and including rendering; writes nothing.
 pub fn build_in_memory(options: &BuildOptions) -> Result<Built, BuildError> {
+    build_into(options, || Ok(Output::default()))
+}
+
+/// Runs every stage into the output that `open_output` makes once the content has been
+/// checked: in memory, or staged on disk (see [`output`]).
+fn build_into(
+    options: &BuildOptions,
+    open_output: impl FnOnce() -> Result<Output, String>,
+) -> Result<Built, BuildError> {
     let started = Instant::now();
     let mut clock = StageClock::new(started);
     let Resolved {
@@ -85,7 +94,7 @@ pub fn build_in_memory(options: &BuildOptions) -> Result<Built, BuildError> {
         mut diagnostics,
     } = resolve_site(options, &mut clock)?;
     site.release_source_text();
-    let mut out = Output::default();
+    let mut out = open_output().map_err(BuildError::Fatal)?;
     let assets =
         site_files::add_static_files(&options.root, &theme, &site, &mut out, &mut diagnostics)
             .map_err(BuildError::Fatal)?;
@@ -93,11 +102,13 @@ pub fn build_in_memory(options: &BuildOptions) -> Result<Built, BuildError> {
     let search_index = search::build_index(&site, &mut out, &mut diagnostics);
     site.release_search_text();
     clock.lap("search");
-    render::render_site(
+    let render_data = render::render_data(&site, Some(&search_index)).portable(options.portable);
+    render::render_pages_with(
         &site,
         &theme,
         &assets,
-        Some(&search_index),
+        &render_data,
+        None,
         &mut out,
         &mut diagnostics,
     );
@@ -169,24 +180,46 @@ fn resolve_site(options: &BuildOptions, clock: &mut StageClock) -> Result<Resolv
     })
 }
 
+/// One stage of a build, as `--timings` shows it.
+#[derive(Debug, Clone)]
+pub struct StageTiming {
+    pub stage: &'static str,
+    pub wall: Duration,
+    /// CPU time of all threads during the stage: `cpu / wall` says how well it used the cores.
+    pub cpu: Option<Duration>,
+    /// The process's resident memory after the stage, in MiB.
+    pub resident_mib: Option<u64>,
+}
+
 /// Times the stages of a build, one lap each.
 struct StageClock {
     last: Instant,
-    laps: Vec<(&'static str, Duration, Option<u64>)>,
+    last_cpu: Option<Duration>,
+    laps: Vec<StageTiming>,
 }
 
 impl StageClock {
     fn new(started: Instant) -> Self {
         StageClock {
             last: started,
+            last_cpu: process_cpu_time(),
             laps: Vec::new(),
         }
     }
 
     fn lap(&mut self, stage: &'static str) {
         let now = Instant::now();
-        self.laps.push((stage, now - self.last, resident_mib()));
+        let cpu = process_cpu_time();
+        self.laps.push(StageTiming {
+            stage,
+            wall: now - self.last,
+            cpu: cpu
+                .zip(self.last_cpu)
+                .map(|(now, then)| now.saturating_sub(then)),
+            resident_mib: resident_mib(),
+        });
         self.last = now;
+        self.last_cpu = cpu;
     }
 }
 
@@ -197,19 +230,32 @@ fn resident_mib() -> Option<u64> {
     Some(pages * 4096 / (1024 * 1024))
 }
 
-/// Builds the site and writes it to the output folder.
+/// User plus system CPU time of the whole process so far.
+fn process_cpu_time() -> Option<Duration> {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the struct it is given and reads nothing else.
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) } != 0 {
+        return None;
+    }
+    // SAFETY: getrusage returned 0, so the struct is initialised.
+    let usage = unsafe { usage.assume_init() };
+    let seconds = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    Some(seconds(usage.ru_utime) + seconds(usage.ru_stime))
+}
+
+/// Builds the site and writes it to the output folder: pages go to a staging folder as they
+/// are rendered, and the staging folder replaces the output folder once everything is written.
 pub fn build(options: &BuildOptions) -> Result<Built, BuildError> {
     let started = Instant::now();
-    let mut built = build_in_memory(options)?;
     let dest = output_dir(options);
-    let writing = Instant::now();
+    let mut built = build_into(options, || Output::staged(&dest))?;
+    let mut clock = StageClock::new(Instant::now());
     built
         .output
         .write_atomically(&dest)
         .map_err(BuildError::Fatal)?;
-    built
-        .timings
-        .push(("write", writing.elapsed(), resident_mib()));
+    clock.lap("write");
+    built.timings.extend(clock.laps);
     built.elapsed = started.elapsed();
     Ok(built)
 }
@@ -219,11 +265,17 @@ pub fn timings_table(built: &Built) -> String {
     built
         .timings
         .iter()
-        .map(|(stage, time, rss)| {
-            let memory = rss.map_or_else(String::new, |m| format!("   {m:>6} MiB resident"));
+        .map(|t| {
+            let cpu = t.cpu.map_or_else(String::new, |cpu| {
+                format!("   {:>8.1} ms CPU", cpu.as_secs_f64() * 1000.0)
+            });
+            let memory = t
+                .resident_mib
+                .map_or_else(String::new, |m| format!("   {m:>6} MiB resident"));
             format!(
-                "  {stage:<8} {:>8.1} ms{memory}\n",
-                time.as_secs_f64() * 1000.0
+                "  {:<8} {:>8.1} ms{cpu}{memory}\n",
+                t.stage,
+                t.wall.as_secs_f64() * 1000.0
             )
         })
         .collect()

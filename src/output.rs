@@ -1,11 +1,16 @@
 //! Stage 5, write: the finished site goes to disk all at once, or not at all.
 //!
-//! The whole site is held in memory ([`Output`]), written to a staging folder beside the output
-//! folder, then swapped in with two renames. A build that fails before the swap leaves the
-//! previous output exactly as it was. A marker file says a folder was made by Flywheel; a folder
-//! without it is never replaced, so `--output .` cannot delete a repository.
+//! Files are written to a staging folder beside the output folder, then swapped in with one
+//! atomic exchange. A build that fails before the swap leaves the previous output exactly as it
+//! was. A marker file says a folder was made by Flywheel; a folder without it is never replaced,
+//! so `--output .` cannot delete a repository.
+//!
+//! An [`Output`] either holds every file in memory (the dev server, `check`, tests) or is
+//! *staged*: the build opens the staging folder before rendering, and the render stage's threads
+//! write each page the moment it is rendered ([`Output::prepare`]), so a 10,000-page site is never
+//! held in memory and writing overlaps rendering.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -23,18 +28,69 @@ pub const MARKER_FILE: &str = ".flywheel-output";
 pub struct Output {
     /// `Arc<Vec<u8>>` rather than `Arc<[u8]>`: wrapping a rendered page costs no copy.
     files: BTreeMap<String, Arc<Vec<u8>>>,
+    /// Files already written to the staging folder; only their paths are kept.
+    written: BTreeSet<String>,
+    staging: Option<Arc<Staging>>,
+    /// The first write that failed (a full disk): the build stops with it.
+    write_error: Option<String>,
+}
+
+/// A file made ready by any thread, to be recorded with [`Output::commit`].
+pub enum Prepared {
+    /// Held in memory.
+    Held(Vec<u8>),
+    /// Already in the staging folder.
+    Written,
+    Failed(io::Error),
 }
 
 impl Output {
-    /// Adds a file; a second file at the same path (ignoring case) is an error, never an overwrite.
-    pub fn add(&mut self, path: String, bytes: Vec<u8>, diags: &mut Diagnostics) {
-        if self.files.contains_key(&path) {
+    /// An output that writes files into a staging folder for `dest` as they are prepared. Checks
+    /// first that `dest` may be replaced, and cleans up after a build that was killed.
+    pub fn staged(dest: &Path) -> Result<Output, String> {
+        Ok(Output {
+            staging: Some(Arc::new(Staging::begin(dest)?)),
+            ..Output::default()
+        })
+    }
+
+    /// Makes a file ready from any thread: a staged output writes it now, so its bytes are freed
+    /// as soon as this returns.
+    pub fn prepare(&self, path: &str, bytes: Vec<u8>) -> Prepared {
+        match &self.staging {
+            None => Prepared::Held(bytes),
+            Some(staging) => match staging.write(path, &bytes) {
+                Ok(()) => Prepared::Written,
+                Err(err) => Prepared::Failed(err),
+            },
+        }
+    }
+
+    /// Records a prepared file; a second file at the same path is an error, never an overwrite.
+    pub fn commit(&mut self, path: String, prepared: Prepared, diags: &mut Diagnostics) {
+        if self.contains(&path) {
             diags.push(Diagnostic::error(format!(
                 "two outputs would be written to `{path}`"
             )));
             return;
         }
-        self.files.insert(path, Arc::new(bytes));
+        match prepared {
+            Prepared::Held(bytes) => {
+                self.files.insert(path, Arc::new(bytes));
+            }
+            Prepared::Written => {
+                self.written.insert(path);
+            }
+            Prepared::Failed(err) => {
+                self.write_error
+                    .get_or_insert_with(|| format!("{path}: {err}"));
+            }
+        }
+    }
+
+    /// Adds a file (kept in memory until [`Output::write_atomically`]).
+    pub fn add(&mut self, path: String, bytes: Vec<u8>, diags: &mut Diagnostics) {
+        self.commit(path, Prepared::Held(bytes), diags);
     }
 
     /// Takes a file from an earlier build unchanged (the dev server's partial rebuilds).
@@ -51,7 +107,7 @@ impl Output {
         self.files.remove(path);
     }
 
-    /// Replaces the contents of a file already in the output.
+    /// Replaces the contents of a file held in memory.
     pub fn replace(&mut self, path: &str, bytes: Vec<u8>) {
         if let Some(slot) = self.files.get_mut(path) {
             *slot = Arc::new(bytes);
@@ -59,27 +115,73 @@ impl Output {
     }
 
     pub fn contains(&self, path: &str) -> bool {
-        self.files.contains_key(path)
+        self.files.contains_key(path) || self.written.contains(path)
     }
 
+    /// A file's contents, if it is held in memory (not one already written to staging).
     pub fn get(&self, path: &str) -> Option<&[u8]> {
         self.files.get(path).map(|b| b.as_slice())
     }
 
+    /// Every file's path, in memory or written, in sorted order.
     pub fn paths(&self) -> impl Iterator<Item = &str> {
-        self.files.keys().map(String::as_str)
+        let mut paths: Vec<&str> = self
+            .files
+            .keys()
+            .chain(self.written.iter())
+            .map(String::as_str)
+            .collect();
+        paths.sort_unstable();
+        paths.into_iter()
     }
 
     pub fn len(&self) -> usize {
-        self.files.len()
+        self.files.len() + self.written.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
+        self.len() == 0
     }
 
-    /// Writes the site to `dest`, replacing what was there only once everything is written.
+    /// Writes the site to `dest`, replacing what was there only once everything is written. A
+    /// staged output must be finished into the `dest` it was staged for.
     pub fn write_atomically(&self, dest: &Path) -> Result<(), String> {
+        let fresh;
+        let staging = match &self.staging {
+            Some(staging) => staging.as_ref(),
+            None => {
+                fresh = Staging::begin(dest)?;
+                &fresh
+            }
+        };
+        debug_assert_eq!(staging.dest, dest);
+        let written = match &self.write_error {
+            Some(err) => Err(err.clone()),
+            None => staging.write_all(&self.files).map_err(|e| e.to_string()),
+        };
+        if let Err(err) = written {
+            return Err(format!(
+                "could not write the site ({err}); the previous output in {} is untouched",
+                dest.display()
+            ));
+        }
+        staging.swap_in()
+    }
+}
+
+/// The folder a build writes into before it replaces the output folder. Dropped without being
+/// swapped in (a failed build), it is deleted.
+#[derive(Debug)]
+struct Staging {
+    dest: PathBuf,
+    dir: PathBuf,
+    old: PathBuf,
+    faults: faults::Injector,
+    swapped: std::sync::atomic::AtomicBool,
+}
+
+impl Staging {
+    fn begin(dest: &Path) -> Result<Staging, String> {
         check_replaceable(dest)?;
         let parent = dest
             .parent()
@@ -94,37 +196,56 @@ impl Output {
             .into_owned();
         recover_interrupted(parent, &name, dest);
         let pid = std::process::id();
-        let staging = parent.join(format!(".{name}.staging-{pid}"));
-        let old = parent.join(format!(".{name}.old-{pid}"));
-        let _ = std::fs::remove_dir_all(&staging);
-        if let Err(err) = self.write_tree(&staging) {
-            let _ = std::fs::remove_dir_all(&staging);
-            return Err(format!(
-                "could not write the site ({err}); the previous output in {} is untouched",
-                dest.display()
-            ));
-        }
-        swap_in(&staging, dest, &old)
+        let dir = parent.join(format!(".{name}.staging-{pid}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        Ok(Staging {
+            dest: dest.to_path_buf(),
+            old: parent.join(format!(".{name}.old-{pid}")),
+            dir,
+            faults: faults::Injector::from_env(),
+            swapped: Default::default(),
+        })
     }
 
-    fn write_tree(&self, dir: &Path) -> io::Result<()> {
-        std::fs::create_dir_all(dir)?;
-        let faults = faults::Injector::from_env();
-        // Pretty URLs make one folder per page, so folder creation is as much work as writing:
-        // both happen in parallel (`create_dir_all` tolerates a folder made by another thread).
-        self.files.par_iter().try_for_each(|(path, bytes)| {
-            let full = dir.join(path);
-            if let Some(parent) = full.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            faults.before_write()?;
-            std::fs::write(full, &bytes[..])
-        })?;
-        faults.before_swap();
+    /// Writes one file. Pretty URLs make one folder per page, so folder creation is as much
+    /// work as writing; both happen on the calling thread (`create_dir_all` tolerates a folder
+    /// made by another thread).
+    fn write(&self, path: &str, bytes: &[u8]) -> io::Result<()> {
+        let full = self.dir.join(path);
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        self.faults.before_write()?;
+        std::fs::write(full, bytes)
+    }
+
+    fn write_all(&self, files: &BTreeMap<String, Arc<Vec<u8>>>) -> io::Result<()> {
+        files
+            .par_iter()
+            .try_for_each(|(path, bytes)| self.write(path, bytes))?;
+        self.faults.before_swap();
         std::fs::write(
-            dir.join(MARKER_FILE),
+            self.dir.join(MARKER_FILE),
             "This folder is built by Flywheel and replaced whole on every build.\n",
         )
+    }
+
+    fn swap_in(&self) -> Result<(), String> {
+        let swapped = swap_in(&self.dir, &self.dest, &self.old);
+        // Either way the staging folder is gone now: moved into place, or removed by swap_in.
+        self.swapped
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        swapped
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.swapped.load(std::sync::atomic::Ordering::SeqCst) {
+            remove_tree(&self.dir);
+        }
     }
 }
 
@@ -233,6 +354,7 @@ fn recover_interrupted(parent: &Path, name: &str, dest: &Path) {
 mod faults {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    #[derive(Debug)]
     pub struct Injector {
         fail_after: Option<usize>,
         pause_ms: Option<u64>,

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::output::Output;
+use crate::output::{Output, Prepared};
 use crate::resolve::{Page, PageIdx, Site};
 
 /// The default theme, built into the binary.
@@ -144,32 +144,16 @@ struct Summary<'a> {
 pub struct RenderData {
     site: Value,
     summaries: Vec<Value>,
+    /// Links point at `index.html` files (`--portable`).
+    portable: bool,
 }
 
-/// Renders every page, the tag pages and the 404 page into `output`.
-pub fn render_site(
-    site: &Site,
-    theme: &Theme,
-    assets: &BTreeMap<String, String>,
-    search_index: Option<&str>,
-    output: &mut Output,
-    diags: &mut Diagnostics,
-) {
-    render_pages(site, theme, assets, search_index, None, output, diags);
-}
-
-/// Renders the pages in `only` (every page, the tag pages and the 404 page when `None`).
-pub fn render_pages(
-    site: &Site,
-    theme: &Theme,
-    assets: &BTreeMap<String, String>,
-    search_index: Option<&str>,
-    only: Option<&std::collections::HashSet<PageIdx>>,
-    output: &mut Output,
-    diags: &mut Diagnostics,
-) {
-    let data = render_data(site, search_index);
-    render_pages_with(site, theme, assets, &data, only, output, diags);
+impl RenderData {
+    /// Renders links that work from disk (`--portable`).
+    pub fn portable(mut self, portable: bool) -> Self {
+        self.portable = portable;
+        self
+    }
 }
 
 /// Renders with data built earlier (see [`RenderData`]).
@@ -187,14 +171,26 @@ pub fn render_pages_with(
     if let Some(only) = only {
         jobs.retain(|job| job.page.is_some_and(|p| only.contains(&p)));
     }
-    let results: Vec<(String, Result<String, TemplateFailure>)> = jobs
+    // Each thread hands its page to the output as soon as it is rendered: a staged output
+    // writes it there and then, so rendered pages are never all in memory at once.
+    let results: Vec<(String, Result<Prepared, TemplateFailure>)> = jobs
         .par_iter()
-        .map(|job| (job.output.clone(), render_job(&env, site, shared, job)))
+        .map(|job| {
+            let rendered = render_job(&env, site, shared, job).map(|html| {
+                let html = if shared.portable {
+                    crate::site_files::portable_links(&html)
+                } else {
+                    html
+                };
+                output.prepare(&job.output, html.into_bytes())
+            });
+            (job.output.clone(), rendered)
+        })
         .collect();
     let mut failures: BTreeMap<String, (TemplateFailure, Vec<String>)> = BTreeMap::new();
     for (path, result) in results {
         match result {
-            Ok(html) => output.add(path, html.into_bytes(), diags),
+            Ok(prepared) => output.commit(path, prepared, diags),
             Err(failure) => {
                 failures
                     .entry(failure.key())
@@ -369,6 +365,7 @@ pub fn render_data(site: &Site, search_index: Option<&str>) -> RenderData {
     RenderData {
         site: site_value,
         summaries,
+        portable: false,
     }
 }
 

@@ -282,8 +282,9 @@ fn feed_id(base: &str, url: &str, title: &str) -> String {
     }
 }
 
-/// Makes every relative link of every page point at an `index.html` file: opened from disk, a
-/// folder is not a page.
+/// Makes every relative link of every page held in memory point at an `index.html` file:
+/// opened from disk, a folder is not a page. (Rendered pages are made portable as they are
+/// rendered; this covers the site-wide files.)
 pub fn make_portable(out: &mut Output) {
     let pages: Vec<String> = out
         .paths()

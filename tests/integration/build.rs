@@ -156,6 +156,29 @@ fn a_failed_build_leaves_the_previous_output_untouched() {
 }
 
 #[test]
+fn a_template_error_while_pages_are_written_leaves_the_previous_output_untouched() {
+    // Pages are written to the staging folder as they render, so by the time one template
+    // fails, others are on disk: they must go, and the published site must not change.
+    let site = TestSite::basic();
+    site.build().success();
+    let before = snapshot_tree(&site.root().join("public"));
+    let site = site.file(
+        "templates/principle.html",
+        "{% extends \"base.html\" %}\n{% block main %}{{ page.title | no_such_filter }}{% endblock %}\n",
+    );
+    let run = site.build().failure(1);
+    assert!(run.stderr.contains("no_such_filter"), "{}", run.stderr);
+    assert_eq!(before, snapshot_tree(&site.root().join("public")));
+    let leftovers: Vec<_> = std::fs::read_dir(site.root())
+        .expect("site folder")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".public."))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
 fn files_of_earlier_builds_do_not_survive() {
     let site = TestSite::basic().file("content/old.md", "+++\ntitle = \"Old\"\n+++\n");
     site.build().success();

@@ -225,9 +225,11 @@ fn a_full_disk_leaves_the_previous_site_untouched() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains(
-            "could not write the site (No space left on device (simulated)); the previous output"
-        ),
+        stderr.contains("error: could not write the site ("),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("No space left on device (simulated)); the previous output"),
         "{stderr}"
     );
     assert_eq!(before, snapshot_tree(&site.root().join("public")));
