@@ -27,7 +27,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::diag::Diagnostics;
-use crate::output::Output;
+use crate::output::{Output, Prepared};
 use crate::resolve::Site;
 
 /// Up to this many documents, the whole index is one shard: fewer requests, still small.
@@ -214,7 +214,9 @@ pub fn build_index_named(
         SHARD_BYTES
     };
     let shards = split_into_shards(&terms, limit);
-    let shard_files: Vec<(String, String, String)> = shards
+    // Each file is handed to the output by the thread that made it (a staged build writes it
+    // there and then), so the index is never held in memory whole.
+    let shard_files: Vec<(String, String, Prepared)> = shards
         .par_iter()
         .map(|(key, range)| {
             let map: BTreeMap<&str, &Vec<u32>> = terms[range.clone()]
@@ -227,11 +229,9 @@ pub fn build_index_named(
             } else {
                 hex(key)
             };
-            (
-                key.clone(),
-                fingerprinted(&format!("t-{name}"), &body),
-                body,
-            )
+            let path = fingerprinted(&format!("t-{name}"), &body);
+            let prepared = out.prepare(&path, body.into_bytes());
+            (key.clone(), path, prepared)
         })
         .collect();
     let kinds: Vec<String> = {
@@ -240,7 +240,7 @@ pub fn build_index_named(
         k.dedup();
         k
     };
-    let chunk_files: Vec<(String, String)> = docs
+    let chunk_files: Vec<(String, Prepared)> = docs
         .par_chunks(DOCS_PER_CHUNK)
         .enumerate()
         .map(|(n, chunk)| {
@@ -257,7 +257,9 @@ pub fn build_index_named(
                 })
                 .collect();
             let body = format!("flywheelSearch.docs({n},{});\n", json(&rows));
-            (fingerprinted(&format!("d-{n}"), &body), body)
+            let path = fingerprinted(&format!("d-{n}"), &body);
+            let prepared = out.prepare(&path, body.into_bytes());
+            (path, prepared)
         })
         .collect();
     let labels: Vec<(String, String)> = kinds
@@ -276,11 +278,11 @@ pub fn build_index_named(
             .collect(),
         chunks: chunk_files.iter().map(|(p, _)| p.clone()).collect(),
     };
-    for (_, path, body) in shard_files {
-        out.add(path, body.into_bytes(), diags);
+    for (_, path, prepared) in shard_files {
+        out.commit(path, prepared, diags);
     }
-    for (path, body) in chunk_files {
-        out.add(path, body.into_bytes(), diags);
+    for (path, prepared) in chunk_files {
+        out.commit(path, prepared, diags);
     }
     let body = format!("flywheelSearch.manifest({});\n", json(&manifest));
     let path = if fingerprint {
