@@ -79,12 +79,18 @@ impl ParsedBody {
         let Some(section) = self.sections.last_mut() else {
             return;
         };
-        for (i, word) in text.split(char::is_whitespace).enumerate() {
-            let space_before = i > 0 || text.starts_with(char::is_whitespace);
-            if space_before && !section.text.is_empty() && !section.text.ends_with(' ') {
-                section.text.push(' ');
+        let mut rest = text;
+        while !rest.is_empty() {
+            let word_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            section.text.push_str(&rest[..word_end]);
+            rest = &rest[word_end..];
+            let spaces = rest.len() - rest.trim_start().len();
+            if spaces > 0 {
+                if !section.text.is_empty() && !section.text.ends_with(' ') {
+                    section.text.push(' ');
+                }
+                rest = &rest[spaces..];
             }
-            section.text.push_str(word);
         }
     }
 }
@@ -248,7 +254,13 @@ pub fn parse_body(src: &BodySource<'_>) -> ParsedBody {
     out.sections
         .retain(|s| s.heading.is_some() || !s.text.trim().is_empty());
     pulldown_cmark::html::push_html(&mut out.html, events.into_iter());
-    out.html = align_with_classes(&out.html);
+    out.html = align_with_classes(std::mem::take(&mut out.html));
+    // Thousands of pages stay in memory until they are rendered: give back what doubling
+    // the buffers over-allocated.
+    out.html = compact(std::mem::take(&mut out.html));
+    for section in &mut out.sections {
+        section.text = compact(std::mem::take(&mut section.text));
+    }
     if raw_html {
         out.html = clean_keeping_links(&out.html, body);
     }
@@ -259,11 +271,21 @@ pub fn parse_body(src: &BodySource<'_>) -> ParsedBody {
 
 type Spanned<'a> = (Event<'a>, Range<usize>);
 
+/// The same text in an allocation of its own size. (`shrink_to_fit` is not enough: mimalloc
+/// keeps a block in place when it shrinks by less than half.)
+fn compact(text: String) -> String {
+    if text.capacity() - text.len() > text.len() / 8 {
+        text.as_str().to_owned()
+    } else {
+        text
+    }
+}
+
 /// pulldown-cmark aligns table cells with `style` attributes, which a strict
 /// Content-Security-Policy ignores; classes do the same job (the theme styles `.align-*`).
-fn align_with_classes(html: &str) -> String {
+fn align_with_classes(html: String) -> String {
     if !html.contains(" style=\"text-align: ") {
-        return html.to_string();
+        return html;
     }
     html.replace(" style=\"text-align: left\"", " class=\"align-left\"")
         .replace(" style=\"text-align: center\"", " class=\"align-center\"")
@@ -635,7 +657,18 @@ pub fn escape_attr(s: &str) -> String {
 }
 
 fn count_words(text: &str) -> usize {
-    text.split_whitespace().count()
+    if !text.is_ascii() {
+        return text.split_whitespace().count();
+    }
+    // Most text is ASCII: count the starts of words byte by byte, without decoding characters.
+    let mut words = 0;
+    let mut in_word = false;
+    for byte in text.bytes() {
+        let space = matches!(byte, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
+        words += usize::from(!space && !in_word);
+        in_word = !space;
+    }
+    words
 }
 
 fn shorten(text: &str, max: usize) -> String {
@@ -822,6 +855,36 @@ mod tests {
             ]
         );
         assert!(!out.html.contains("javascript"), "{}", out.html);
+    }
+
+    #[test]
+    fn word_counts_agree_with_split_whitespace() {
+        for text in [
+            "",
+            "   ",
+            "one",
+            " two  words ",
+            "tab\tand\nnewline\r\nend",
+            "vertical\x0btab\x0cfeed",
+            "naïve café — done",
+            "no\u{a0}break space",
+        ] {
+            assert_eq!(
+                count_words(text),
+                text.split_whitespace().count(),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn search_text_collapses_whitespace() {
+        let mut body = ParsedBody::default();
+        body.sections.push(TextSection::default());
+        for piece in ["  lead", "ing\n\nand ", " trailing\u{a0}", "x", "  "] {
+            body.add_text(piece);
+        }
+        assert_eq!(body.sections[0].text, "leading and trailing x ");
     }
 
     #[test]
