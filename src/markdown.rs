@@ -74,25 +74,58 @@ pub struct TextSection {
 
 impl ParsedBody {
     /// Appends text to the current section, collapsing runs of whitespace to one space, so the
-    /// search index can use the text as it is.
-    fn add_text(&mut self, text: &str) {
+    /// search index can use the text as it is; returns the number of words in `text`.
+    fn add_text(&mut self, text: &str) -> usize {
         let Some(section) = self.sections.last_mut() else {
-            return;
+            return count_words(text);
         };
-        let mut rest = text;
-        while !rest.is_empty() {
-            let word_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-            section.text.push_str(&rest[..word_end]);
-            rest = &rest[word_end..];
-            let spaces = rest.len() - rest.trim_start().len();
-            if spaces > 0 {
-                if !section.text.is_empty() && !section.text.ends_with(' ') {
-                    section.text.push(' ');
-                }
-                rest = &rest[spaces..];
-            }
+        // Most text is ASCII: then it is scanned byte by byte, without decoding characters.
+        if text.is_ascii() {
+            let spaces = text
+                .bytes()
+                .enumerate()
+                .map(|(i, b)| (i, is_ascii_space(b)));
+            append_collapsed(&mut section.text, text, spaces)
+        } else {
+            let spaces = text.char_indices().map(|(i, c)| (i, c.is_whitespace()));
+            append_collapsed(&mut section.text, text, spaces)
         }
     }
+}
+
+/// The ASCII characters for which `char::is_whitespace` holds.
+fn is_ascii_space(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t'..=b'\r')
+}
+
+/// Appends the words of `text` to `to`, a single space for each run of whitespace (none at the
+/// start of `to`, never two in a row), given each character's offset and whether it is a space.
+/// Returns the number of words.
+fn append_collapsed(
+    to: &mut String,
+    text: &str,
+    spaces: impl Iterator<Item = (usize, bool)>,
+) -> usize {
+    let mut words = 0;
+    let mut word_start = None;
+    for (i, space) in spaces {
+        if !space {
+            word_start.get_or_insert(i);
+            continue;
+        }
+        if let Some(start) = word_start.take() {
+            to.push_str(&text[start..i]);
+            words += 1;
+        }
+        if !to.is_empty() && !to.ends_with(' ') {
+            to.push(' ');
+        }
+    }
+    if let Some(start) = word_start {
+        to.push_str(&text[start..]);
+        words += 1;
+    }
+    words
 }
 
 /// The markdown extensions Flywheel turns on.
@@ -153,6 +186,9 @@ pub fn parse_body(src: &BodySource<'_>) -> ParsedBody {
                     format!("<{tag} id=\"{}\"{class}>", escape_attr(&id)).into(),
                 ));
                 for (inner_event, inner_range) in inner {
+                    if let (Event::Text(t), None) = (&inner_event, &image) {
+                        out.word_count += count_words(t);
+                    }
                     let inner_span =
                         src.body_start + inner_range.start..src.body_start + inner_range.end;
                     push_inline(
@@ -196,8 +232,7 @@ pub fn parse_body(src: &BodySource<'_>) -> ParsedBody {
                         _ => {}
                     }
                 }
-                out.word_count += count_words(&code);
-                out.add_text(&code);
+                out.word_count += out.add_text(&code);
                 out.add_text(" ");
                 events.push(Event::Html(
                     render_code(src, &code, &lang, span, &mut out).into(),
@@ -242,9 +277,11 @@ pub fn parse_body(src: &BodySource<'_>) -> ParsedBody {
                     }
                 }
                 match &other {
-                    Event::Text(t) | Event::Code(t) if image.is_none() => out.add_text(t),
-                    Event::SoftBreak | Event::HardBreak => out.add_text(" "),
-                    Event::End(end) if !is_inline(end) => out.add_text(" "),
+                    // Words are counted here, once, as the text goes into the search text.
+                    Event::Text(t) if image.is_none() => out.word_count += out.add_text(t),
+                    Event::Code(t) if image.is_none() => _ = out.add_text(t),
+                    Event::SoftBreak | Event::HardBreak => _ = out.add_text(" "),
+                    Event::End(end) if !is_inline(end) => _ = out.add_text(" "),
                     _ => {}
                 }
                 push_inline(src, other, span, &mut out, &mut events, &mut image);
@@ -426,10 +463,6 @@ fn push_inline<'a>(
                 title: title.to_string(),
                 alt: String::new(),
             });
-        }
-        Event::Text(text) => {
-            out.word_count += count_words(&text);
-            events.push(Event::Text(text));
         }
         other => events.push(other),
     }

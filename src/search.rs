@@ -141,10 +141,7 @@ impl Analyzer {
     /// The same terms as [`Analyzer::terms`], as ids into this analyzer's term table.
     pub fn term_ids(&mut self, text: &str, out: &mut Vec<u32>) {
         out.clear();
-        for raw in text.split(|c: char| c.is_whitespace() || c == '-') {
-            if raw.is_empty() {
-                continue;
-            }
+        for_each_raw_token(text, |raw| {
             let id = match self.cache.get(raw) {
                 Some(id) => *id,
                 None => {
@@ -156,7 +153,7 @@ impl Analyzer {
             if let Some(id) = id {
                 out.push(id);
             }
-        }
+        });
     }
 
     fn analyse_token(&mut self, raw: &str) -> Option<u32> {
@@ -176,6 +173,31 @@ impl Analyzer {
     /// The term an id stands for.
     pub fn term(&self, id: u32) -> &str {
         &self.terms[id as usize]
+    }
+}
+
+/// Calls `f` with each raw token of `text`: the non-empty runs between whitespace and hyphens,
+/// as elasticlunr's `tokenize_whitespace` splits them. ASCII text (most of it) is split byte by
+/// byte, without decoding characters.
+fn for_each_raw_token(text: &str, mut f: impl FnMut(&str)) {
+    if !text.is_ascii() {
+        text.split(|c: char| c.is_whitespace() || c == '-')
+            .filter(|raw| !raw.is_empty())
+            .for_each(f);
+        return;
+    }
+    let mut start = 0;
+    for (i, byte) in text.bytes().enumerate() {
+        // The ASCII characters for which `char::is_whitespace` holds, and the hyphen.
+        if matches!(byte, b' ' | b'\t'..=b'\r' | b'-') {
+            if start < i {
+                f(&text[start..i]);
+            }
+            start = i + 1;
+        }
+    }
+    if start < text.len() {
+        f(&text[start..]);
     }
 }
 
@@ -489,6 +511,29 @@ mod tests {
             analyzer.terms("Invent and Simplify"),
             ["invent", "simplifi"]
         );
+    }
+
+    #[test]
+    fn ascii_and_unicode_token_splits_agree() {
+        let split = |text: &str| {
+            let mut tokens = Vec::new();
+            for_each_raw_token(text, |t| tokens.push(t.to_string()));
+            tokens
+        };
+        for text in [
+            "",
+            "one",
+            "  two-way\tdoors\r\n\x0bend- ",
+            "--",
+            "café two-way\u{a0}doors",
+        ] {
+            let expected: Vec<String> = text
+                .split(|c: char| c.is_whitespace() || c == '-')
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect();
+            assert_eq!(split(text), expected, "{text:?}");
+        }
     }
 
     #[test]
