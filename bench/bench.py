@@ -250,13 +250,17 @@ def table(builds: dict, extras: dict, variants: list) -> str:
             f"first query {s['first_query_gzip_bytes'] / 1e3:.0f} KB gzip in {s['first_query_files']} files, "
             f"first keystroke to results {s['first_keystroke_to_results_ms']} ms, "
             f"then {s['loaded_keystroke_median_ms']} ms median and {s['loaded_keystroke_max_ms']} ms at most per keystroke.")
+        lines.append("")
     v = extras.get("serve")
     if v:
         lines.append(
             f"Serve, 10,000 pages: starts in {v['serve_start_s']} s; a saved page reaches the browser in "
             f"{v['save_to_reload_ms_median']} ms (median, {v['save_to_reload_ms_max']} ms at most); a template "
             f"change in {v.get('template_to_reload_ms_median', '-')} ms.")
+        lines.append("")
     lines.append(f"Bundled site, cold build: {extras['bundled_ms']:.0f} ms.")
+    lines += ["", "Peak memory is the child process's maximum resident set; it starts as a copy of this "
+              "script, so figures under about 80 MiB say little."]
     return "\n".join(lines) + "\n"
 
 
@@ -302,17 +306,20 @@ def check_targets(builds: dict, extras: dict, variants: list) -> list[tuple[str,
 
 
 def versions(flywheel: Path) -> str:
-    def first_line(cmd):
+    def line(cmd, pattern):
+        """The first line of cmd's output that matches pattern (wrappers print banners first)."""
         try:
-            return subprocess.run(cmd, capture_output=True, text=True).stdout.strip().splitlines()[0]
-        except (OSError, IndexError):
+            run = subprocess.run(cmd, capture_output=True, text=True)
+        except OSError:
             return None
-    found = [first_line([str(flywheel), "--version"]), first_line(["rustc", "--version"])]
+        match = re.search(pattern, run.stdout + run.stderr, re.M)
+        return match.group(0) if match else None
+    found = [line([str(flywheel), "--version"], r"^flywheel .*$"), line(["rustc", "--version"], r"^rustc \S+")]
     if shutil.which("hugo"):
-        found.append(first_line(["hugo", "version"]))
+        found.append(line(["hugo", "version"], r"hugo v[0-9.]+"))
     if shutil.which("mdbook"):
-        found.append(first_line(["mdbook", "--version"]))
-    return "; ".join(v for v in found if v)
+        found.append(line(["mdbook", "--version"], r"^mdbook .*$"))
+    return ", ".join(v for v in found if v)
 
 
 def machine() -> str:
