@@ -201,8 +201,6 @@ fn for_each_raw_token(text: &str, mut f: impl FnMut(&str)) {
     }
 }
 
-type Postings = FxHashMap<String, Vec<(u32, u32)>>;
-
 /// Builds the index, adds its files to `out`, and returns the manifest's path for templates.
 pub fn build_index(site: &Site, out: &mut Output, diags: &mut Diagnostics) -> String {
     build_index_named(site, out, diags, true)
@@ -220,16 +218,14 @@ pub fn build_index_named(
     fingerprint: bool,
 ) -> String {
     let docs = documents(site);
-    let postings = postings(&docs);
     // Consumes the postings as it encodes them, so the two never sit in memory whole together.
-    let mut terms: Vec<(String, Vec<u32>)> = postings
+    let terms: Vec<(String, Vec<u32>)> = postings(&docs)
         .into_par_iter()
         .map(|(term, list)| {
             let encoded = delta_encode(&list);
             (term, encoded)
         })
         .collect();
-    terms.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let limit = if docs.len() <= SINGLE_SHARD_DOCS {
         usize::MAX
     } else {
@@ -381,18 +377,19 @@ struct Manifest {
 #[derive(Serialize)]
 struct DocRow<'a>(&'a str, &'a [&'a str], usize, &'a str, &'a str);
 
-/// Term -> (document, weight) for every document, built in parallel.
-fn postings(docs: &[SearchDoc]) -> Postings {
+/// Each term with its (document, weight) list in document order, sorted by term; built in
+/// parallel.
+fn postings(docs: &[SearchDoc]) -> Vec<(String, Vec<(u32, u32)>)> {
     // elasticlunr's pipeline is not thread-safe, so each chunk of documents gets its own, with
     // its own cache of analysed words: a few large chunks (two per thread) warm fewer caches.
     let chunk_size = docs
         .len()
         .div_ceil(rayon::current_num_threads() * 2)
         .max(512);
-    let partials: Vec<Postings> = docs
+    let mut partials: Vec<(String, Vec<(u32, u32)>)> = docs
         .par_chunks(chunk_size)
         .enumerate()
-        .map(|(c, chunk)| {
+        .flat_map_iter(|(c, chunk)| {
             let mut analyzer = Analyzer::default();
             let mut by_id: Vec<Vec<(u32, u32)>> = Vec::new();
             let mut scratch = Weigher::default();
@@ -406,35 +403,46 @@ fn postings(docs: &[SearchDoc]) -> Postings {
                     by_id[slot].push((n, weight));
                 }
             }
-            by_id
+            let terms = std::mem::take(&mut analyzer.terms);
+            terms
                 .into_iter()
-                .enumerate()
+                .zip(by_id)
                 .filter(|(_, list)| !list.is_empty())
-                .map(|(id, list)| (analyzer.term(id as u32).to_string(), list))
-                .collect()
+                .collect::<Vec<_>>()
         })
         .collect();
-    let mut merged = Postings::default();
-    for partial in partials {
-        for (term, list) in partial {
-            merged.entry(term).or_default().extend(list);
+    // A stable sort keeps each term's chunks in document order, so merging is concatenation.
+    partials.par_sort_by(|a, b| a.0.cmp(&b.0));
+    let mut merged: Vec<(String, Vec<(u32, u32)>)> = Vec::with_capacity(partials.len());
+    for (term, list) in partials {
+        match merged.last_mut() {
+            Some((last, lists)) if *last == term => lists.extend(list),
+            _ => merged.push((term, list)),
         }
     }
     merged
 }
 
-/// Reusable buffers for weighing documents one after another.
+/// Reusable buffers for weighing documents one after another. Counts and scores are dense
+/// arrays indexed by term id (an analyzer's vocabulary is tens of thousands of terms), so
+/// weighing is linear in a document's length: no sorting, no hashing.
 #[derive(Default)]
 struct Weigher {
     ids: Vec<u32>,
-    scores: Vec<(u32, f64)>,
+    /// Occurrences of each term in the field being weighed; zero again after each field.
+    counts: Vec<u32>,
+    /// Each term's score summed over the fields so far; zero again after each document.
+    scores: Vec<f64>,
+    /// The terms of the current field, then of the whole document, in first-seen order.
+    field_terms: Vec<u32>,
+    doc_terms: Vec<u32>,
 }
 
 impl Weigher {
     /// The weight of each term of one document, summed over its fields: the square root of the
     /// term's count over the square root of the field's length, times the field's boost.
     fn weigh(&mut self, analyzer: &mut Analyzer, doc: &SearchDoc) -> Vec<(u32, u32)> {
-        self.scores.clear();
+        self.doc_terms.clear();
         let headings = doc.headings.join(" ");
         for (text, boost) in [
             (doc.title, BOOST_TITLE),
@@ -445,21 +453,37 @@ impl Weigher {
             if self.ids.is_empty() {
                 continue;
             }
+            let vocabulary = analyzer.terms.len();
+            if self.counts.len() < vocabulary {
+                self.counts.resize(vocabulary, 0);
+                self.scores.resize(vocabulary, 0.0);
+            }
+            self.field_terms.clear();
+            for &id in &self.ids {
+                let count = &mut self.counts[id as usize];
+                if *count == 0 {
+                    self.field_terms.push(id);
+                }
+                *count += 1;
+            }
             let norm = 1.0 / (self.ids.len() as f64).sqrt();
-            // Counting by sorting beats a hash map for the few hundred terms of a section.
-            self.ids.sort_unstable();
-            for run in self.ids.chunk_by(|a, b| a == b) {
-                let count = run.len() as f64;
-                self.scores.push((run[0], boost * count.sqrt() * norm));
+            for &id in &self.field_terms {
+                let count = std::mem::take(&mut self.counts[id as usize]) as f64;
+                let score = &mut self.scores[id as usize];
+                // Every field adds a positive score, so zero means "not seen in this document".
+                if *score == 0.0 {
+                    self.doc_terms.push(id);
+                }
+                *score += boost * count.sqrt() * norm;
             }
         }
-        self.scores.sort_unstable_by_key(|(id, _)| *id);
-        let mut weights: Vec<(u32, u32)> = Vec::with_capacity(self.scores.len());
-        for run in self.scores.chunk_by(|a, b| a.0 == b.0) {
-            let score: f64 = run.iter().map(|(_, s)| s).sum();
-            weights.push((run[0].0, ((score * WEIGHT_SCALE).round() as u32).max(1)));
-        }
-        weights
+        self.doc_terms
+            .iter()
+            .map(|&id| {
+                let score = std::mem::take(&mut self.scores[id as usize]);
+                (id, ((score * WEIGHT_SCALE).round() as u32).max(1))
+            })
+            .collect()
     }
 }
 
@@ -476,6 +500,13 @@ fn delta_encode(list: &[(u32, u32)]) -> Vec<u32> {
 }
 
 fn snippet_source(text: &str) -> &str {
+    if text.len() <= SNIPPET_SOURCE_CHARS {
+        return text;
+    }
+    // An ASCII prefix is cut by bytes, without counting characters one by one.
+    if text.as_bytes()[..SNIPPET_SOURCE_CHARS].is_ascii() {
+        return &text[..SNIPPET_SOURCE_CHARS];
+    }
     match text.char_indices().nth(SNIPPET_SOURCE_CHARS) {
         Some((end, _)) => &text[..end],
         None => text,
@@ -591,6 +622,18 @@ mod tests {
             .map(|(k, _)| k)
             .collect();
         assert_eq!(keys, ["a", "ab", "b"]);
+    }
+
+    #[test]
+    fn snippets_keep_the_first_characters() {
+        let ascii = "a".repeat(SNIPPET_SOURCE_CHARS + 10);
+        assert_eq!(snippet_source(&ascii).len(), SNIPPET_SOURCE_CHARS);
+        let accented = "é".repeat(SNIPPET_SOURCE_CHARS + 10);
+        assert_eq!(
+            snippet_source(&accented).chars().count(),
+            SNIPPET_SOURCE_CHARS
+        );
+        assert_eq!(snippet_source("short"), "short");
     }
 
     #[test]
