@@ -324,7 +324,7 @@ fn environment(theme: &Theme, assets: &BTreeMap<String, String>) -> Environment<
 pub fn render_data(site: &Site, search_index: Option<&str>) -> RenderData {
     let summaries: Vec<Value> = site
         .pages
-        .iter()
+        .par_iter()
         .map(|page| Value::from_serialize(summary(site, page)))
         .collect();
     let list = |idxs: &mut dyn Iterator<Item = PageIdx>| -> Value {
