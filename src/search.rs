@@ -218,14 +218,7 @@ pub fn build_index_named(
     fingerprint: bool,
 ) -> String {
     let docs = documents(site);
-    // Consumes the postings as it encodes them, so the two never sit in memory whole together.
-    let terms: Vec<(String, Vec<u32>)> = postings(&docs)
-        .into_par_iter()
-        .map(|(term, list)| {
-            let encoded = delta_encode(&list);
-            (term, encoded)
-        })
-        .collect();
+    let terms = postings(&docs);
     let limit = if docs.len() <= SINGLE_SHARD_DOCS {
         usize::MAX
     } else {
@@ -377,9 +370,9 @@ struct Manifest {
 #[derive(Serialize)]
 struct DocRow<'a>(&'a str, &'a [&'a str], usize, &'a str, &'a str);
 
-/// Each term with its (document, weight) list in document order, sorted by term; built in
-/// parallel.
-fn postings(docs: &[SearchDoc]) -> Vec<(String, Vec<(u32, u32)>)> {
+/// Each term with its (document, weight) list in document order, delta-encoded (see
+/// [`delta_encode`]), sorted by term; built in parallel.
+fn postings(docs: &[SearchDoc]) -> Vec<(String, Vec<u32>)> {
     // elasticlunr's pipeline is not thread-safe, so each chunk of documents gets its own, with
     // its own cache of analysed words: a few large chunks (two per thread) warm fewer caches.
     let chunk_size = docs
@@ -413,14 +406,18 @@ fn postings(docs: &[SearchDoc]) -> Vec<(String, Vec<(u32, u32)>)> {
         .collect();
     // A stable sort keeps each term's chunks in document order, so merging is concatenation.
     partials.par_sort_by(|a, b| a.0.cmp(&b.0));
-    let mut merged: Vec<(String, Vec<(u32, u32)>)> = Vec::with_capacity(partials.len());
-    for (term, list) in partials {
-        match merged.last_mut() {
-            Some((last, lists)) if *last == term => lists.extend(list),
-            _ => merged.push((term, list)),
+    // Each term's chunk lists are delta-encoded straight into one buffer of the exact size, and
+    // freed as they go: no merged copy of all the postings is ever made.
+    let mut encoded: Vec<(String, Vec<u32>)> = Vec::new();
+    let mut partials = partials.into_iter().peekable();
+    while let Some((term, first)) = partials.next() {
+        let mut lists = vec![first];
+        while let Some((_, list)) = partials.next_if(|(next, _)| *next == term) {
+            lists.push(list);
         }
+        encoded.push((term, delta_encode(lists)));
     }
-    merged
+    encoded
 }
 
 /// Reusable buffers for weighing documents one after another. Counts and scores are dense
@@ -487,11 +484,13 @@ impl Weigher {
     }
 }
 
-/// `[doc, weight, doc - previous doc, weight, ...]`: small gaps print shorter than ids.
-fn delta_encode(list: &[(u32, u32)]) -> Vec<u32> {
-    let mut flat = Vec::with_capacity(list.len() * 2);
+/// `[doc, weight, doc - previous doc, weight, ...]` from a term's lists in document order, in
+/// one buffer of the exact size: small gaps print shorter than ids.
+fn delta_encode(lists: Vec<Vec<(u32, u32)>>) -> Vec<u32> {
+    let len: usize = lists.iter().map(Vec::len).sum();
+    let mut flat = Vec::with_capacity(len * 2);
     let mut previous = 0;
-    for &(doc, weight) in list {
+    for (doc, weight) in lists.into_iter().flatten() {
         flat.push(doc - previous);
         flat.push(weight);
         previous = doc;
@@ -639,7 +638,7 @@ mod tests {
     #[test]
     fn postings_are_delta_encoded() {
         assert_eq!(
-            delta_encode(&[(3, 10), (7, 20), (8, 5)]),
+            delta_encode(vec![vec![(3, 10), (7, 20)], vec![(8, 5)]]),
             [3, 10, 4, 20, 1, 5]
         );
     }
