@@ -46,7 +46,8 @@ test("a saved edit shows up, a mistake shows an overlay, the fix removes it", as
   await page.waitForTimeout(300); // the event stream connects
 
   edit("content/principles/ownership.md", (s) => s.replace("An owner thinks past", "An owner reliably thinks past"));
-  await page.waitForFunction(() => document.body.textContent.includes("An owner reliably thinks past"), null, { timeout: 5000 });
+  // While the page reloads there is briefly no body: the check must not throw then.
+  await page.waitForFunction(() => document.body?.textContent.includes("An owner reliably thinks past"), null, { timeout: 5000 });
 
   edit("content/principles/ownership.md", (s) => s.replace("order = 2", 'order = "two"'));
   const overlay = page.locator("#flywheel-overlay");
@@ -57,7 +58,7 @@ test("a saved edit shows up, a mistake shows an overlay, the fix removes it", as
   assert.equal(await page.locator("h1").textContent(), "Ownership", "the last good build stays");
 
   edit("content/principles/ownership.md", (s) => s.replace('order = "two"', "order = 2").replace("reliably ", "always "));
-  await page.waitForFunction(() => document.body.textContent.includes("An owner always thinks past"), null, { timeout: 5000 });
+  await page.waitForFunction(() => document.body?.textContent.includes("An owner always thinks past"), null, { timeout: 5000 });
   assert.equal(await overlay.count(), 0);
   await page.close();
 });
