@@ -1,6 +1,6 @@
 //! Builds that succeed: what the output holds.
 
-use crate::harness::{snapshot_tree, TestSite};
+use crate::harness::{leftovers, snapshot_tree, TestSite};
 
 #[test]
 fn builds_pages_sections_and_site_files() {
@@ -169,13 +169,7 @@ fn a_template_error_while_pages_are_written_leaves_the_previous_output_untouched
     let run = site.build().failure(1);
     assert!(run.stderr.contains("no_such_filter"), "{}", run.stderr);
     assert_eq!(before, snapshot_tree(&site.root().join("public")));
-    let leftovers: Vec<_> = std::fs::read_dir(site.root())
-        .expect("site folder")
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|name| name.starts_with(".public."))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert_eq!(leftovers(site.root()), Vec::<String>::new());
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use flywheel::markdown::{parse_body, BodySource};
 
-use crate::harness::{snapshot_tree, TestSite};
+use crate::harness::{leftovers, snapshot_tree, TestSite};
 
 #[test]
 fn a_byte_order_mark_is_ignored() {
@@ -283,15 +283,6 @@ fn with_markdown_setting(setting: &str) -> String {
         &format!("[markdown]\n{setting}\n\n[kinds.principle]\n"),
         1,
     )
-}
-
-fn leftovers(root: &std::path::Path) -> Vec<String> {
-    std::fs::read_dir(root)
-        .expect("root")
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".public."))
-        .collect()
 }
 
 /// Parses `body` and returns how long it took, the best of three.

@@ -139,6 +139,16 @@ impl Run {
     }
 }
 
+/// The staging and old-output folders a build left beside `public/` (none after any build).
+pub fn leftovers(root: &Path) -> Vec<String> {
+    std::fs::read_dir(root)
+        .expect("root")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".public."))
+        .collect()
+}
+
 /// Every file under `dir`, with its bytes, sorted: for comparing whole outputs.
 pub fn snapshot_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(dir)
