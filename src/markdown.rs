@@ -93,8 +93,9 @@ impl ParsedBody {
     }
 }
 
-/// The ASCII characters for which `char::is_whitespace` holds.
-fn is_ascii_space(byte: u8) -> bool {
+/// The ASCII characters for which `char::is_whitespace` holds (the search tokenizer splits on
+/// the same ones).
+pub(crate) fn is_ascii_space(byte: u8) -> bool {
     matches!(byte, b' ' | b'\t'..=b'\r')
 }
 
@@ -697,7 +698,7 @@ fn count_words(text: &str) -> usize {
     let mut words = 0;
     let mut in_word = false;
     for byte in text.bytes() {
-        let space = matches!(byte, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
+        let space = is_ascii_space(byte);
         words += usize::from(!space && !in_word);
         in_word = !space;
     }

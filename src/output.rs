@@ -31,8 +31,6 @@ pub struct Output {
     /// Files already written to the staging folder; only their paths are kept.
     written: BTreeSet<String>,
     staging: Option<Arc<Staging>>,
-    /// The first write that failed (a full disk): the build stops with it.
-    write_error: Option<String>,
 }
 
 /// A file made ready by any thread, to be recorded with [`Output::commit`].
@@ -41,7 +39,8 @@ pub enum Prepared {
     Held(Vec<u8>),
     /// Already in the staging folder.
     Written,
-    Failed(io::Error),
+    /// Not written: the staging folder keeps the first error, and the build stops with it.
+    Failed,
 }
 
 impl Output {
@@ -61,7 +60,7 @@ impl Output {
             None => Prepared::Held(bytes),
             Some(staging) => match staging.write(path, &bytes) {
                 Ok(()) => Prepared::Written,
-                Err(err) => Prepared::Failed(err),
+                Err(_) => Prepared::Failed,
             },
         }
     }
@@ -81,10 +80,7 @@ impl Output {
             Prepared::Written => {
                 self.written.insert(path);
             }
-            Prepared::Failed(err) => {
-                self.write_error
-                    .get_or_insert_with(|| format!("{path}: {err}"));
-            }
+            Prepared::Failed => {}
         }
     }
 
@@ -148,16 +144,29 @@ impl Output {
     pub fn write_atomically(&self, dest: &Path) -> Result<(), String> {
         let fresh;
         let staging = match &self.staging {
-            Some(staging) => staging.as_ref(),
+            Some(staging) if staging.dest == dest => staging.as_ref(),
+            Some(staging) => {
+                return Err(format!(
+                    "the site was staged for {}, not {}",
+                    staging.dest.display(),
+                    dest.display()
+                ))
+            }
             None => {
                 fresh = Staging::begin(dest)?;
                 &fresh
             }
         };
-        debug_assert_eq!(staging.dest, dest);
-        let written = match &self.write_error {
+        let written = match staging.failure.get() {
             Some(err) => Err(err.clone()),
-            None => staging.write_all(&self.files).map_err(|e| e.to_string()),
+            // The first failure, not whichever thread reported last.
+            None => staging.write_all(&self.files).map_err(|e| {
+                staging
+                    .failure
+                    .get()
+                    .cloned()
+                    .unwrap_or_else(|| e.to_string())
+            }),
         };
         if let Err(err) = written {
             return Err(format!(
@@ -178,6 +187,9 @@ struct Staging {
     old: PathBuf,
     faults: faults::Injector,
     swapped: std::sync::atomic::AtomicBool,
+    /// The first failed write (a full disk), with its path: the build is lost, so later writes
+    /// are not tried, and the build reports this one.
+    failure: std::sync::OnceLock<String>,
 }
 
 impl Staging {
@@ -206,6 +218,7 @@ impl Staging {
             dir,
             faults: faults::Injector::from_env(),
             swapped: Default::default(),
+            failure: Default::default(),
         })
     }
 
@@ -213,6 +226,17 @@ impl Staging {
     /// work as writing; both happen on the calling thread (`create_dir_all` tolerates a folder
     /// made by another thread).
     fn write(&self, path: &str, bytes: &[u8]) -> io::Result<()> {
+        if self.failure.get().is_some() {
+            return Err(io::Error::other("an earlier write failed"));
+        }
+        let written = self.write_file(path, bytes);
+        if let Err(err) = &written {
+            let _ = self.failure.set(format!("{path}: {err}"));
+        }
+        written
+    }
+
+    fn write_file(&self, path: &str, bytes: &[u8]) -> io::Result<()> {
         let full = self.dir.join(path);
         if let Some(parent) = full.parent() {
             std::fs::create_dir_all(parent)?;

@@ -188,8 +188,7 @@ fn for_each_raw_token(text: &str, mut f: impl FnMut(&str)) {
     }
     let mut start = 0;
     for (i, byte) in text.bytes().enumerate() {
-        // The ASCII characters for which `char::is_whitespace` holds, and the hyphen.
-        if matches!(byte, b' ' | b'\t'..=b'\r' | b'-') {
+        if byte == b'-' || crate::markdown::is_ascii_space(byte) {
             if start < i {
                 f(&text[start..i]);
             }
