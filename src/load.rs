@@ -280,11 +280,16 @@ fn read_source(root: &Path, rel: &str, path: &Path, diags: &mut Diagnostics) -> 
             return None;
         }
     };
-    let text = text
-        .strip_prefix('\u{feff}')
-        .map(str::to_string)
-        .unwrap_or(text)
-        .replace('\0', "\u{fffd}");
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    };
+    // Files almost never hold NUL: copy the text only when one is there.
+    let text = if text.contains('\0') {
+        text.replace('\0', "\u{fffd}")
+    } else {
+        text
+    };
     let (front_matter, body_start) = match split_front_matter(&text) {
         Ok(split) => split,
         Err(diag) => {

@@ -79,13 +79,9 @@ impl ParsedBody {
         let Some(section) = self.sections.last_mut() else {
             return count_words(text);
         };
-        // Most text is ASCII: then it is scanned byte by byte, without decoding characters.
+        // Most text is ASCII: then it is copied in runs, without decoding characters.
         if text.is_ascii() {
-            let spaces = text
-                .bytes()
-                .enumerate()
-                .map(|(i, b)| (i, is_ascii_space(b)));
-            append_collapsed(&mut section.text, text, spaces)
+            append_collapsed_ascii(&mut section.text, text)
         } else {
             let spaces = text.char_indices().map(|(i, c)| (i, c.is_whitespace()));
             append_collapsed(&mut section.text, text, spaces)
@@ -97,6 +93,50 @@ impl ParsedBody {
 /// the same ones).
 pub(crate) fn is_ascii_space(byte: u8) -> bool {
     matches!(byte, b' ' | b'\t'..=b'\r')
+}
+
+/// Appends a space to `to`, unless it is empty or already ends with one.
+fn push_separator(to: &mut String) {
+    if !to.is_empty() && !to.ends_with(' ') {
+        to.push(' ');
+    }
+}
+
+/// [`append_collapsed`] for ASCII text, which is nearly all of it: words already separated by
+/// single spaces (most of the text) are copied as one run, so the work is a byte scan and a
+/// few large copies rather than one per word.
+fn append_collapsed_ascii(to: &mut String, text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let mut words = 0;
+    let mut i = 0;
+    to.reserve(text.len());
+    while i < bytes.len() {
+        let run_start = i;
+        while i < bytes.len() && is_ascii_space(bytes[i]) {
+            i += 1;
+        }
+        if i > run_start {
+            push_separator(to);
+        }
+        if i == bytes.len() {
+            break;
+        }
+        // A run of words joined by single spaces: each space before a non-space starts a word.
+        let start = i;
+        words += 1;
+        while i < bytes.len() {
+            if !is_ascii_space(bytes[i]) {
+                i += 1;
+            } else if bytes[i] == b' ' && bytes.get(i + 1).is_some_and(|&b| !is_ascii_space(b)) {
+                words += 1;
+                i += 2;
+            } else {
+                break;
+            }
+        }
+        to.push_str(&text[start..i]);
+    }
+    words
 }
 
 /// Appends the words of `text` to `to`, a single space for each run of whitespace (none at the
@@ -118,9 +158,7 @@ fn append_collapsed(
             to.push_str(&text[start..i]);
             words += 1;
         }
-        if !to.is_empty() && !to.ends_with(' ') {
-            to.push(' ');
-        }
+        push_separator(to);
     }
     if let Some(start) = word_start {
         to.push_str(&text[start..]);
@@ -322,7 +360,7 @@ fn compact(text: String) -> String {
 /// pulldown-cmark aligns table cells with `style` attributes, which a strict
 /// Content-Security-Policy ignores; classes do the same job (the theme styles `.align-*`).
 fn align_with_classes(html: String) -> String {
-    if !html.contains(" style=\"text-align: ") {
+    if memchr::memmem::find(html.as_bytes(), b" style=\"text-align: ").is_none() {
         return html;
     }
     html.replace(" style=\"text-align: left\"", " class=\"align-left\"")
@@ -919,6 +957,23 @@ mod tests {
             body.add_text(piece);
         }
         assert_eq!(body.sections[0].text, "leading and trailing x ");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_collapsing_matches_the_general_path(
+            start in "(|x|x )",
+            text in "[ ab\t\n\r\x0b\x0c]{0,40}",
+        ) {
+            let mut fast = start.clone();
+            let fast_words = append_collapsed_ascii(&mut fast, &text);
+            let mut general = start.clone();
+            let spaces = text.char_indices().map(|(i, c)| (i, c.is_whitespace()));
+            let general_words = append_collapsed(&mut general, &text, spaces);
+            proptest::prop_assert_eq!(fast, general);
+            proptest::prop_assert_eq!(fast_words, general_words);
+            proptest::prop_assert_eq!(fast_words, text.split_whitespace().count());
+        }
     }
 
     #[test]

@@ -453,7 +453,6 @@ fn page_value(site: &Site, shared: &RenderData, idx: PageIdx, root: &str) -> Val
         .as_ref()
         .map(|_| fill_links(&page.body.html, &page.link_urls, root))
         .unwrap_or_default();
-    let (intro, sections) = split_sections(&content, &page.body.headings);
     let edit_url = match (&site.config.repository, &page.source) {
         (Some(repo), Some(_)) => Some(format!(
             "{}/edit/{}/content/{}",
@@ -471,16 +470,16 @@ fn page_value(site: &Site, shared: &RenderData, idx: PageIdx, root: &str) -> Val
     // One flat map rather than `context!` spreading the summary: a merged map enumerates and
     // dedups all its keys whenever a template tests it, which cost a tenth of the render stage.
     let summary = &s[idx];
-    let mut map: BTreeMap<Value, Value> = summary
+    let mut map: BTreeMap<String, Value> = summary
         .try_iter()
         .into_iter()
         .flatten()
-        .filter_map(|key| summary.get_item(&key).ok().map(|value| (key, value)))
+        .filter_map(|key| {
+            let value = summary.get_item(&key).ok()?;
+            Some((key.as_str()?.to_string(), value))
+        })
         .collect();
     let fields = [
-        ("intro", Value::from_safe_string(intro.to_string())),
-        ("sections", Value::from(sections)),
-        ("content", Value::from_safe_string(content)),
         ("headings", Value::from_serialize(&page.body.headings)),
         ("toc", Value::from_serialize(toc(&page.body.headings))),
         ("ancestors", pick(&ancestors)),
@@ -497,20 +496,77 @@ fn page_value(site: &Site, shared: &RenderData, idx: PageIdx, root: &str) -> Val
             Value::from(page.source.as_ref().map(|src| src.display_path.clone())),
         ),
     ];
-    map.extend(fields.into_iter().map(|(k, v)| (Value::from(k), v)));
-    Value::from_object(map)
+    map.extend(fields.into_iter().map(|(k, v)| (k.to_string(), v)));
+    Value::from_object(PageObject {
+        fields: map,
+        content: Value::from_safe_string(content),
+        sections: page
+            .body
+            .headings
+            .iter()
+            .filter(|h| h.level == 2)
+            .map(|h| (h.id.clone(), h.text.clone()))
+            .collect(),
+    })
+}
+
+/// A page as templates see it: its summary's fields and its own in one map, plus its content.
+/// `intro` and `sections` (the content split at its level-2 headings) are cut out of the
+/// content only when a template asks for them: most layouts never do, and copying every page's
+/// HTML twice more cost a twentieth of the render stage.
+#[derive(Debug)]
+struct PageObject {
+    fields: BTreeMap<String, Value>,
+    content: Value,
+    /// The id and title of each level-2 heading, in order.
+    sections: Vec<(String, String)>,
+}
+
+impl PageObject {
+    /// The keys templates see, besides `fields`.
+    const CONTENT_KEYS: [&'static str; 3] = ["content", "intro", "sections"];
+}
+
+impl minijinja::value::Object for PageObject {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.get_value_by_str(key.as_str()?)
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+        let content = || self.content.as_str().unwrap_or_default();
+        match key {
+            "content" => Some(self.content.clone()),
+            "intro" => {
+                let (intro, _) = split_sections(content(), &self.sections);
+                Some(Value::from_safe_string(intro.to_string()))
+            }
+            "sections" => Some(Value::from(split_sections(content(), &self.sections).1)),
+            _ => self.fields.get(key).cloned(),
+        }
+    }
+
+    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
+        use minijinja::value::ObjectExt as _;
+        self.mapped_enumerator(|this| {
+            let mut keys: Vec<&str> = this.fields.keys().map(String::as_str).collect();
+            keys.extend(Self::CONTENT_KEYS);
+            keys.sort_unstable();
+            Box::new(keys.into_iter().map(Value::from))
+        })
+    }
+
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        Some(self.fields.len() + Self::CONTENT_KEYS.len())
+    }
 }
 
 /// Splits a page's HTML at its level-2 headings: the part before the first one, and each
 /// section with its heading, so a layout can treat sections differently (a PR/FAQ sets its
 /// press release apart from its FAQs). Headings are written by the parse stage as
 /// `<h2 id="...">`, so the split points are exact.
-fn split_sections<'a>(
-    html: &'a str,
-    headings: &[crate::markdown::Heading],
-) -> (&'a str, Vec<Value>) {
-    let mut h2 = headings.iter().filter(|h| h.level == 2);
-    let starts: Vec<usize> = html.match_indices("<h2 id=\"").map(|(i, _)| i).collect();
+fn split_sections<'a>(html: &'a str, h2: &[(String, String)]) -> (&'a str, Vec<Value>) {
+    let mut h2 = h2.iter();
+    let starts: Vec<usize> = memchr::memmem::find_iter(html.as_bytes(), b"<h2 id=\"").collect();
     let intro = &html[..starts.first().copied().unwrap_or(html.len())];
     let sections = starts
         .iter()
@@ -519,8 +575,8 @@ fn split_sections<'a>(
             let end = starts.get(n + 1).copied().unwrap_or(html.len());
             let heading = h2.next();
             minijinja::context! {
-                id => heading.map(|h| h.id.clone()),
-                title => heading.map(|h| h.text.clone()),
+                id => heading.map(|(id, _)| id),
+                title => heading.map(|(_, title)| title),
                 html => Value::from_safe_string(html[start..end].to_string()),
             }
         })
