@@ -7,9 +7,9 @@
 //!    into HTML, headings and links ([`markdown`], [`highlight`]); in parallel.
 //! 3. [`resolve`]: URLs, sections and their order, references and backlinks, link and anchor
 //!    checks, tags.
-//! 4. The theme's and the site's static files ([`site_files`]); [`search`]: the client-side
-//!    search index, sharded; then [`render`]: every page through its template, in parallel,
-//!    each handed to the output the moment it is rendered; plus the site-wide files.
+//! 4. The theme's and the site's static files ([`site_files`]); [`render`]: every page through
+//!    its template, in parallel, each handed to the output the moment it is rendered, plus the
+//!    site-wide files; then [`search`]: the client-side search index, sharded.
 //! 5. [`output`]: a staging folder that receives the files as they come (or memory, for the dev
 //!    server and `check`), swapped in whole once everything is written.
 //!
@@ -99,24 +99,27 @@ fn build_into(
         site_files::add_static_files(&options.root, &theme, &site, &mut out, &mut diagnostics)
             .map_err(BuildError::Fatal)?;
     clock.lap("assets");
-    let search_index = search::build_index(&site, &mut out, &mut diagnostics);
-    site.release_search_text();
-    clock.lap("search");
-    let render_data = render::render_data(&site, Some(&search_index)).portable(options.portable);
+    let render_data = render::render_data(&site, Some(search::MANIFEST)).portable(options.portable);
+    // Each page's HTML is freed once its page is written, before the index is built: the two
+    // largest things a build holds are never in memory together.
+    let html = render::PageHtml::Taken(site.take_html());
     render::render_pages_with(
         &site,
         &theme,
         &assets,
         &render_data,
+        html,
         None,
         &mut out,
         &mut diagnostics,
     );
     site_files::add_site_wide(&site, &mut out, &mut diagnostics);
+    clock.lap("render");
+    search::build_index(&site, &mut out, &mut diagnostics);
+    clock.lap("search");
     if options.portable {
         site_files::make_portable(&mut out);
     }
-    clock.lap("render");
     if diagnostics.has_errors() {
         return Err(BuildError::Content(diagnostics));
     }

@@ -156,12 +156,23 @@ impl RenderData {
     }
 }
 
+/// Where rendering finds each page's HTML.
+pub enum PageHtml {
+    /// In the site, left there for later renders (the dev server re-renders pages).
+    Kept,
+    /// Taken out of the site ([`Site::take_html`]), in page order: each page's is freed as soon
+    /// as the page is rendered.
+    Taken(Vec<String>),
+}
+
 /// Renders with data built earlier (see [`RenderData`]).
+#[allow(clippy::too_many_arguments)]
 pub fn render_pages_with(
     site: &Site,
     theme: &Theme,
     assets: &BTreeMap<String, String>,
     shared: &RenderData,
+    html: PageHtml,
     only: Option<&std::collections::HashSet<PageIdx>>,
     output: &mut Output,
     diags: &mut Diagnostics,
@@ -171,12 +182,17 @@ pub fn render_pages_with(
     if let Some(only) = only {
         jobs.retain(|job| job.page.is_some_and(|p| only.contains(&p)));
     }
+    if let PageHtml::Taken(mut html) = html {
+        for job in &mut jobs {
+            job.html = job.page.and_then(|p| html.get_mut(p)).map(std::mem::take);
+        }
+    }
     // Each thread hands its page to the output as soon as it is rendered: a staged output
     // writes it there and then, so rendered pages are never all in memory at once.
     let results: Vec<(String, Result<Prepared, TemplateFailure>)> = jobs
-        .par_iter()
+        .into_par_iter()
         .map(|job| {
-            let rendered = render_job(&env, site, shared, job).map(|html| {
+            let rendered = render_job(&env, site, shared, &job).map(|html| {
                 let html = if shared.portable {
                     crate::site_files::portable_links(&html)
                 } else {
@@ -213,6 +229,8 @@ struct Job {
     tag: Option<usize>,
     /// The relative path from the file to the site root.
     root: String,
+    /// The page's HTML when it was taken out of the site ([`PageHtml::Taken`]).
+    html: Option<String>,
 }
 
 fn render_jobs(site: &Site) -> Vec<Job> {
@@ -226,6 +244,7 @@ fn render_jobs(site: &Site) -> Vec<Job> {
             page: Some(i),
             tag: None,
             root: root_for(page.depth()),
+            html: None,
         })
         .collect();
     if !site.tags.is_empty() {
@@ -235,6 +254,7 @@ fn render_jobs(site: &Site) -> Vec<Job> {
             page: None,
             tag: None,
             root: root_for(1),
+            html: None,
         });
         for (t, tag) in site.tags.iter().enumerate() {
             jobs.push(Job {
@@ -243,6 +263,7 @@ fn render_jobs(site: &Site) -> Vec<Job> {
                 page: None,
                 tag: Some(t),
                 root: root_for(2),
+                html: None,
             });
         }
     }
@@ -254,6 +275,7 @@ fn render_jobs(site: &Site) -> Vec<Job> {
         page: None,
         tag: None,
         root: site.config.base_path(),
+        html: None,
     });
     jobs
 }
@@ -400,7 +422,9 @@ fn render_job(
 ) -> Result<String, TemplateFailure> {
     let fail = |err: minijinja::Error| TemplateFailure::new(&job.template, err);
     let template = env.get_template(&job.template).map_err(fail)?;
-    let page = job.page.map(|i| page_value(site, shared, i, &job.root));
+    let page = job
+        .page
+        .map(|i| page_value(site, shared, i, &job.root, job.html.as_deref()));
     let tag = job.tag.map(|t| {
         let tag = &site.tags[t];
         let pages: Vec<Value> = tag
@@ -420,7 +444,14 @@ fn render_job(
         .map_err(fail)
 }
 
-fn page_value(site: &Site, shared: &RenderData, idx: PageIdx, root: &str) -> Value {
+/// The page as its template sees it. `html` is the page's HTML if it was taken out of the site.
+fn page_value(
+    site: &Site,
+    shared: &RenderData,
+    idx: PageIdx,
+    root: &str,
+    html: Option<&str>,
+) -> Value {
     let page = &site.pages[idx];
     let s = &shared.summaries;
     let pick =
@@ -451,7 +482,7 @@ fn page_value(site: &Site, shared: &RenderData, idx: PageIdx, root: &str) -> Val
     let content = page
         .source
         .as_ref()
-        .map(|_| fill_links(&page.body.html, &page.link_urls, root))
+        .map(|_| fill_links(html.unwrap_or(&page.body.html), &page.link_urls, root))
         .unwrap_or_default();
     let edit_url = match (&site.config.repository, &page.source) {
         (Some(repo), Some(_)) => Some(format!(

@@ -95,11 +95,13 @@ impl Site {
         }
     }
 
-    /// Frees the pages' plain text once the search index has been built from it.
-    pub fn release_search_text(&mut self) {
-        for page in &mut self.pages {
-            page.body.sections = Vec::new();
-        }
+    /// Takes every page's HTML out of the site, in page order, so rendering can free each one
+    /// as soon as its page is written (see [`crate::render::PageHtml`]).
+    pub fn take_html(&mut self) -> Vec<String> {
+        self.pages
+            .iter_mut()
+            .map(|page| std::mem::take(&mut page.body.html))
+            .collect()
     }
 
     /// All pages of a kind, sections excluded, in reading order.

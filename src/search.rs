@@ -1,5 +1,5 @@
-//! Stage 4a, search: the client-side search index, built before rendering so every page can
-//! point at it.
+//! Stage 4b, search: the client-side search index, built after rendering (pages point at its
+//! fixed [`MANIFEST`]), once the pages' HTML is freed.
 //!
 //! One search document per section of each page (the text under a heading), with the page
 //! title, the heading path, the kind and the URL with its `#anchor`. Text goes through
@@ -200,22 +200,14 @@ fn for_each_raw_token(text: &str, mut f: impl FnMut(&str)) {
     }
 }
 
-/// Builds the index, adds its files to `out`, and returns the manifest's path for templates.
-pub fn build_index(site: &Site, out: &mut Output, diags: &mut Diagnostics) -> String {
-    build_index_named(site, out, diags, true)
-}
+/// The manifest's path. It is the one file of the index without a content hash in its name:
+/// pages point at it, and they are rendered first, so each page's HTML can be freed before the
+/// index is built. It is small and revalidated (see `netlify.toml`); every file it names carries
+/// its content hash and is cached for good.
+pub const MANIFEST: &str = "search/index.js";
 
-/// The dev server names its manifest `search/index.js`, unhashed, so pages can be rendered
-/// before the index is rebuilt (the server sends no-store, so nothing caches a stale one).
-pub const DEV_MANIFEST: &str = "search/index.js";
-
-/// Like [`build_index`]; with `fingerprint` false the manifest is [`DEV_MANIFEST`].
-pub fn build_index_named(
-    site: &Site,
-    out: &mut Output,
-    diags: &mut Diagnostics,
-    fingerprint: bool,
-) -> String {
+/// Builds the index and adds its files to `out`; the manifest is at [`MANIFEST`].
+pub fn build_index(site: &Site, out: &mut Output, diags: &mut Diagnostics) {
     let docs = documents(site);
     let terms = postings(&docs);
     let limit = if docs.len() <= SINGLE_SHARD_DOCS {
@@ -295,13 +287,7 @@ pub fn build_index_named(
         out.commit(path, prepared, diags);
     }
     let body = format!("flywheelSearch.manifest({});\n", json(&manifest));
-    let path = if fingerprint {
-        fingerprinted("index", &body)
-    } else {
-        DEV_MANIFEST.to_string()
-    };
-    out.add(path.clone(), body.into_bytes(), diags);
-    path
+    out.add(MANIFEST.to_string(), body.into_bytes(), diags);
 }
 
 /// Groups sorted terms into shards whose keys are term prefixes: one shard (key `""`) when

@@ -163,6 +163,7 @@ impl Session {
             theme,
             assets,
             data,
+            render::PageHtml::Kept,
             Some(&changed),
             &mut fresh,
             &mut diags,
@@ -228,12 +229,13 @@ impl Session {
         let assets = site_files::add_static_files(&root, &theme, &site, &mut out, &mut diags)
             .map_err(one)?;
         // The search index is rebuilt after the browser has its new page (`finish_search`).
-        let data = render::render_data(&site, Some(search::DEV_MANIFEST));
+        let data = render::render_data(&site, Some(search::MANIFEST));
         render::render_pages_with(
             &site,
             &theme,
             &assets,
             &data,
+            render::PageHtml::Kept,
             only.as_ref(),
             &mut out,
             &mut diags,
@@ -302,7 +304,7 @@ impl Session {
         let mut out = (*last.output).clone();
         let mut diags = Diagnostics::default();
         let mut index = Output::default();
-        search::build_index_named(site, &mut index, &mut diags, false);
+        search::build_index(site, &mut index, &mut diags);
         for path in index.paths() {
             out.remove(path);
             out.keep(path, &index);

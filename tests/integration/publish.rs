@@ -121,12 +121,7 @@ fn every_internal_url_resolves_from_its_page() {
     let (_dir, out) = bundled(&[]);
     let checked = assert_every_internal_url_resolves(&out);
     assert!(checked > 1000, "checked {checked} URLs");
-    let manifest = std::fs::read_dir(out.join("search"))
-        .expect("search")
-        .filter_map(Result::ok)
-        .find(|e| e.file_name().to_string_lossy().starts_with("index."))
-        .expect("manifest");
-    let text = std::fs::read_to_string(manifest.path()).expect("manifest");
+    let text = std::fs::read_to_string(out.join("search/index.js")).expect("manifest");
     for file in text.split('"').filter(|s| s.starts_with("search/")) {
         assert!(out.join(file).is_file(), "the manifest names {file}");
     }
@@ -249,4 +244,69 @@ fn an_alias_that_collides_or_escapes_is_an_error() {
     let stderr = site.build().failure(1).stderr;
     assert!(stderr.contains("alias `principles/customer-obsession/` is already the URL of content/principles/customer-obsession.md"), "{stderr}");
     assert!(stderr.contains("unusable alias `../../etc`"), "{stderr}");
+}
+
+/// The `Cache-Control` that `netlify.toml` gives a path. Netlify applies every `[[headers]]` rule
+/// whose `for` matches (`*` at the end matches any rest), a later rule's value replacing an
+/// earlier one's.
+fn netlify_cache_control(config: &toml::Table, path: &str) -> String {
+    let rules = config["headers"].as_array().expect("[[headers]]");
+    let mut found = String::new();
+    for rule in rules {
+        let pattern = rule["for"].as_str().expect("for");
+        let matches = match pattern.strip_suffix('*') {
+            Some(prefix) => path.starts_with(prefix),
+            None => path == pattern,
+        };
+        if let Some(value) = rule["values"].get("Cache-Control").filter(|_| matches) {
+            found = value.as_str().expect("a string").to_string();
+        }
+    }
+    found
+}
+
+#[test]
+fn netlify_caches_for_good_only_files_named_by_their_content() {
+    let config: toml::Table =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("netlify.toml"))
+            .expect("netlify.toml")
+            .parse()
+            .expect("valid TOML");
+    let (_dir, out) = bundled(&[]);
+    let mut immutable = Vec::new();
+    for entry in walkdir::WalkDir::new(&out)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(&out)
+            .expect("inside")
+            .to_string_lossy()
+            .replace('\\', "/");
+        let cache = netlify_cache_control(&config, &format!("/{rel}"));
+        if cache.contains("immutable") {
+            let parts: Vec<&str> = rel.rsplit('/').next().unwrap_or(&rel).split('.').collect();
+            assert!(
+                parts.len() == 3
+                    && parts[1].len() == 10
+                    && parts[1].bytes().all(|b| b.is_ascii_hexdigit()),
+                "{rel} is cached for good but its name carries no content hash"
+            );
+            immutable.push(rel);
+        } else {
+            assert_eq!(cache, "public, max-age=0, must-revalidate", "{rel}");
+        }
+    }
+    for folder in ["assets/", "search/"] {
+        assert!(
+            immutable.iter().any(|f| f.starts_with(folder)),
+            "nothing in {folder} is cached for good: {immutable:?}"
+        );
+    }
+    let manifest = netlify_cache_control(&config, "/search/index.js");
+    assert!(manifest.contains("must-revalidate"), "{manifest}");
 }

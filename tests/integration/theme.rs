@@ -148,6 +148,10 @@ fn assets_are_fingerprinted_and_light() {
     let mut total = 0;
     for file in site.files() {
         let name = rel(&site.out, &file);
+        // The search manifest keeps one name, so pages can point at it before it is built.
+        if name == "search/index.js" {
+            continue;
+        }
         if name.ends_with(".css") || name.ends_with(".js") {
             let parts: Vec<&str> = name.split('.').collect();
             assert_eq!(parts.len(), 3, "{name} carries a content hash");
