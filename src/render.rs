@@ -120,23 +120,102 @@ fn collect_embedded(dir: &Dir<'static>, out: &mut Vec<(String, Vec<u8>)>) {
     }
 }
 
-/// A page template's data about another page: enough for lists, links and cards.
-#[derive(Serialize)]
-struct Summary<'a> {
-    title: &'a str,
-    url: &'a str,
-    id: &'a str,
-    kind: &'a str,
-    kind_label: String,
-    is_section: bool,
-    description: Option<&'a str>,
-    summary: &'a str,
-    date: Option<&'a str>,
-    updated: Option<&'a str>,
-    order: Option<i64>,
-    reading_time: usize,
-    word_count: usize,
-    fields: &'a serde_json::Map<String, serde_json::Value>,
+/// A page as other pages' templates see it: enough for lists, links and cards. Templates read
+/// these in every loop of every page, so a key is found by a `match`, not a search through a
+/// serialised struct's keys.
+#[derive(Debug, Clone)]
+struct Summary {
+    title: Value,
+    url: Value,
+    id: Value,
+    kind: Value,
+    kind_label: Value,
+    is_section: Value,
+    description: Value,
+    summary: Value,
+    date: Value,
+    updated: Value,
+    order: Value,
+    reading_time: Value,
+    word_count: Value,
+    fields: Value,
+}
+
+impl Summary {
+    const KEYS: &'static [&'static str] = &[
+        "title",
+        "url",
+        "id",
+        "kind",
+        "kind_label",
+        "is_section",
+        "description",
+        "summary",
+        "date",
+        "updated",
+        "order",
+        "reading_time",
+        "word_count",
+        "fields",
+    ];
+
+    fn new(site: &Site, page: &Page) -> Summary {
+        let updated = page
+            .front
+            .updated
+            .as_deref()
+            .or(page.source.as_ref().and_then(|s| s.last_commit.as_deref()));
+        Summary {
+            title: Value::from(page.front.title.as_str()),
+            url: Value::from(page.url.as_str()),
+            id: Value::from(page.id.as_str()),
+            kind: Value::from(page.kind.as_str()),
+            kind_label: Value::from(site.config.kind_label(&page.kind)),
+            is_section: Value::from(page.is_section),
+            description: Value::from(page.front.description.as_deref()),
+            summary: Value::from(page.body.summary.as_str()),
+            date: Value::from(page.front.date.as_deref()),
+            updated: Value::from(updated),
+            order: Value::from(page.front.order),
+            reading_time: Value::from(page.body.reading_time),
+            word_count: Value::from(page.body.word_count),
+            fields: Value::from_serialize(&page.front.fields),
+        }
+    }
+
+    fn field(&self, key: &str) -> Option<&Value> {
+        Some(match key {
+            "title" => &self.title,
+            "url" => &self.url,
+            "id" => &self.id,
+            "kind" => &self.kind,
+            "kind_label" => &self.kind_label,
+            "is_section" => &self.is_section,
+            "description" => &self.description,
+            "summary" => &self.summary,
+            "date" => &self.date,
+            "updated" => &self.updated,
+            "order" => &self.order,
+            "reading_time" => &self.reading_time,
+            "word_count" => &self.word_count,
+            "fields" => &self.fields,
+            _ => return None,
+        })
+    }
+}
+
+impl minijinja::value::Object for Summary {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.field(key.as_str()?).cloned()
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+        self.field(key).cloned()
+    }
+
+    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
+        minijinja::value::Enumerator::Str(Self::KEYS)
+    }
 }
 
 /// What every render shares: the site data and each page's summary, built once (and kept by
@@ -347,7 +426,7 @@ pub fn render_data(site: &Site, search_index: Option<&str>) -> RenderData {
     let summaries: Vec<Value> = site
         .pages
         .par_iter()
-        .map(|page| Value::from_serialize(summary(site, page)))
+        .map(|page| Value::from_object(Summary::new(site, page)))
         .collect();
     let list = |idxs: &mut dyn Iterator<Item = PageIdx>| -> Value {
         Value::from(idxs.map(|i| summaries[i].clone()).collect::<Vec<_>>())
@@ -388,29 +467,6 @@ pub fn render_data(site: &Site, search_index: Option<&str>) -> RenderData {
         site: site_value,
         summaries,
         portable: false,
-    }
-}
-
-fn summary<'a>(site: &'a Site, page: &'a Page) -> Summary<'a> {
-    Summary {
-        title: &page.front.title,
-        url: &page.url,
-        id: &page.id,
-        kind: &page.kind,
-        kind_label: site.config.kind_label(&page.kind),
-        is_section: page.is_section,
-        description: page.front.description.as_deref(),
-        summary: &page.body.summary,
-        date: page.front.date.as_deref(),
-        updated: page
-            .front
-            .updated
-            .as_deref()
-            .or(page.source.as_ref().and_then(|s| s.last_commit.as_deref())),
-        order: page.front.order,
-        reading_time: page.body.reading_time,
-        word_count: page.body.word_count,
-        fields: &page.front.fields,
     }
 }
 
@@ -500,16 +556,6 @@ fn page_value(
         .collect();
     // One flat map rather than `context!` spreading the summary: a merged map enumerates and
     // dedups all its keys whenever a template tests it, which cost a tenth of the render stage.
-    let summary = &s[idx];
-    let mut map: BTreeMap<String, Value> = summary
-        .try_iter()
-        .into_iter()
-        .flatten()
-        .filter_map(|key| {
-            let value = summary.get_item(&key).ok()?;
-            Some((key.as_str()?.to_string(), value))
-        })
-        .collect();
     let fields = [
         ("headings", Value::from_serialize(&page.body.headings)),
         ("toc", Value::from_serialize(toc(&page.body.headings))),
@@ -527,9 +573,9 @@ fn page_value(
             Value::from(page.source.as_ref().map(|src| src.display_path.clone())),
         ),
     ];
-    map.extend(fields.into_iter().map(|(k, v)| (k.to_string(), v)));
     Value::from_object(PageObject {
-        fields: map,
+        summary: s[idx].clone(),
+        fields: fields.into_iter().collect(),
         content: Value::from_safe_string(content),
         sections: page
             .body
@@ -547,15 +593,21 @@ fn page_value(
 /// HTML twice more cost a twentieth of the render stage.
 #[derive(Debug)]
 struct PageObject {
-    fields: BTreeMap<String, Value>,
+    /// The page's [`Summary`], whose keys the page has too.
+    summary: Value,
+    fields: BTreeMap<&'static str, Value>,
     content: Value,
     /// The id and title of each level-2 heading, in order.
     sections: Vec<(String, String)>,
 }
 
 impl PageObject {
-    /// The keys templates see, besides `fields`.
+    /// The keys templates see, besides `fields` and the summary's.
     const CONTENT_KEYS: [&'static str; 3] = ["content", "intro", "sections"];
+
+    fn summary(&self) -> Option<&Summary> {
+        self.summary.downcast_object_ref::<Summary>()
+    }
 }
 
 impl minijinja::value::Object for PageObject {
@@ -572,22 +624,27 @@ impl minijinja::value::Object for PageObject {
                 Some(Value::from_safe_string(intro.to_string()))
             }
             "sections" => Some(Value::from(split_sections(content(), &self.sections).1)),
-            _ => self.fields.get(key).cloned(),
+            _ => self
+                .fields
+                .get(key)
+                .or_else(|| self.summary()?.field(key))
+                .cloned(),
         }
     }
 
     fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
         use minijinja::value::ObjectExt as _;
         self.mapped_enumerator(|this| {
-            let mut keys: Vec<&str> = this.fields.keys().map(String::as_str).collect();
+            let mut keys: Vec<&str> = this.fields.keys().copied().collect();
             keys.extend(Self::CONTENT_KEYS);
+            keys.extend(Summary::KEYS);
             keys.sort_unstable();
             Box::new(keys.into_iter().map(Value::from))
         })
     }
 
     fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
-        Some(self.fields.len() + Self::CONTENT_KEYS.len())
+        Some(self.fields.len() + Self::CONTENT_KEYS.len() + Summary::KEYS.len())
     }
 }
 
