@@ -391,18 +391,19 @@ fn postings(docs: &[SearchDoc]) -> Vec<(String, Vec<u32>)> {
         .collect();
     // A stable sort keeps each term's chunks in document order, so merging is concatenation.
     partials.par_sort_by(|a, b| a.0.cmp(&b.0));
-    // Each term's chunk lists are delta-encoded straight into one buffer of the exact size, and
-    // freed as they go: no merged copy of all the postings is ever made.
-    let mut encoded: Vec<(String, Vec<u32>)> = Vec::new();
-    let mut partials = partials.into_iter().peekable();
-    while let Some((term, first)) = partials.next() {
-        let mut lists = vec![first];
-        while let Some((_, list)) = partials.next_if(|(next, _)| *next == term) {
-            lists.push(list);
-        }
-        encoded.push((term, delta_encode(lists)));
-    }
-    encoded
+    // Each term's chunk lists are delta-encoded straight into one buffer of the exact size, in
+    // parallel, and freed as they go: no merged copy of all the postings is ever made.
+    partials
+        .par_chunk_by_mut(|a, b| a.0 == b.0)
+        .map(|same_term| {
+            let term = std::mem::take(&mut same_term[0].0);
+            let lists = same_term
+                .iter_mut()
+                .map(|(_, list)| std::mem::take(list))
+                .collect();
+            (term, delta_encode(lists))
+        })
+        .collect()
 }
 
 /// Reusable buffers for weighing documents one after another. Counts and scores are dense
