@@ -4,7 +4,9 @@
 //! checked and turned into backlinks; links between pages and their `#anchors` are checked; tags
 //! are gathered. The result, [`Site`], is immutable and shared by every render thread.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::config::{humanize, SiteConfig};
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
@@ -400,8 +402,8 @@ fn collision_key(path: &str) -> String {
 /// Ids are unique within a kind, and output paths within the site.
 fn check_unique(pages: &[Page], diags: &mut Diagnostics) {
     check_names(pages, diags);
-    let mut ids: HashMap<(&str, &str), &Page> = HashMap::new();
-    let mut outputs: HashMap<String, &Page> = HashMap::new();
+    let mut ids: HashMap<(&str, &str), &Page> = HashMap::default();
+    let mut outputs: HashMap<String, &Page> = HashMap::default();
     for page in pages {
         let Some(source) = &page.source else { continue };
         if !page.is_section {
@@ -696,7 +698,7 @@ fn closest_path<'a>(missing: &str, known: impl Iterator<Item = &'a str>) -> Opti
 type ResolvedRefs = Vec<(String, Vec<PageIdx>)>;
 
 fn resolve_references(pages: &[Page], diags: &mut Diagnostics) -> Vec<ResolvedRefs> {
-    let mut by_id: HashMap<(&str, &str), PageIdx> = HashMap::new();
+    let mut by_id: HashMap<(&str, &str), PageIdx> = HashMap::default();
     let mut ids_of_kind: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (i, page) in pages.iter().enumerate().filter(|(_, p)| !p.is_section) {
         by_id.entry((&page.kind, &page.id)).or_insert(i);
