@@ -102,14 +102,13 @@ fn build_into(
     let render_data = render::render_data(&site, Some(search::MANIFEST)).portable(options.portable);
     // Each page's HTML is freed once its page is written, before the index is built: the two
     // largest things a build holds are never in memory together.
-    let html = render::PageHtml::Taken(site.take_html());
+    let pages = render::Pages::AllTakingHtml(site.take_html());
     render::render_pages_with(
         &site,
         &theme,
         &assets,
         &render_data,
-        html,
-        None,
+        pages,
         &mut out,
         &mut diagnostics,
     );

@@ -235,36 +235,38 @@ impl RenderData {
     }
 }
 
-/// Where rendering finds each page's HTML.
-pub enum PageHtml {
-    /// In the site, left there for later renders (the dev server re-renders pages).
-    Kept,
-    /// Taken out of the site ([`Site::take_html`]), in page order: each page's is freed as soon
-    /// as the page is rendered.
-    Taken(Vec<String>),
+/// Which pages to render, and where their HTML comes from.
+pub enum Pages<'a> {
+    /// Every page, with the pages' HTML taken out of the site ([`Site::take_html`], in page
+    /// order), each page's freed as soon as it is rendered: a build.
+    AllTakingHtml(Vec<String>),
+    /// Every page (`None`) or some, their HTML left in the site for later renders: the dev
+    /// server.
+    KeepingHtml(Option<&'a std::collections::HashSet<PageIdx>>),
 }
 
 /// Renders with data built earlier (see [`RenderData`]).
-#[allow(clippy::too_many_arguments)]
 pub fn render_pages_with(
     site: &Site,
     theme: &Theme,
     assets: &BTreeMap<String, String>,
     shared: &RenderData,
-    html: PageHtml,
-    only: Option<&std::collections::HashSet<PageIdx>>,
+    pages: Pages<'_>,
     output: &mut Output,
     diags: &mut Diagnostics,
 ) {
     let env = environment(theme, assets);
     let mut jobs = render_jobs(site);
-    if let Some(only) = only {
-        jobs.retain(|job| job.page.is_some_and(|p| only.contains(&p)));
-    }
-    if let PageHtml::Taken(mut html) = html {
-        for job in &mut jobs {
-            job.html = job.page.and_then(|p| html.get_mut(p)).map(std::mem::take);
+    match pages {
+        Pages::AllTakingHtml(mut html) => {
+            for job in &mut jobs {
+                job.html = job.page.and_then(|p| html.get_mut(p)).map(std::mem::take);
+            }
         }
+        Pages::KeepingHtml(Some(only)) => {
+            jobs.retain(|job| job.page.is_some_and(|p| only.contains(&p)));
+        }
+        Pages::KeepingHtml(None) => {}
     }
     // Each thread hands its page to the output as soon as it is rendered: a staged output
     // writes it there and then, so rendered pages are never all in memory at once.
@@ -308,7 +310,7 @@ struct Job {
     tag: Option<usize>,
     /// The relative path from the file to the site root.
     root: String,
-    /// The page's HTML when it was taken out of the site ([`PageHtml::Taken`]).
+    /// The page's HTML when it was taken out of the site ([`Pages::AllTakingHtml`]).
     html: Option<String>,
 }
 

@@ -98,7 +98,7 @@ impl Site {
     }
 
     /// Takes every page's HTML out of the site, in page order, so rendering can free each one
-    /// as soon as its page is written (see [`crate::render::PageHtml`]).
+    /// as soon as its page is written (see [`crate::render::Pages`]).
     pub fn take_html(&mut self) -> Vec<String> {
         self.pages
             .iter_mut()

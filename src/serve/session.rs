@@ -163,8 +163,7 @@ impl Session {
             theme,
             assets,
             data,
-            render::PageHtml::Kept,
-            Some(&changed),
+            render::Pages::KeepingHtml(Some(&changed)),
             &mut fresh,
             &mut diags,
         );
@@ -235,8 +234,7 @@ impl Session {
             &theme,
             &assets,
             &data,
-            render::PageHtml::Kept,
-            only.as_ref(),
+            render::Pages::KeepingHtml(only.as_ref()),
             &mut out,
             &mut diags,
         );
