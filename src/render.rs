@@ -808,4 +808,29 @@ mod tests {
             "<a href=\"../../principles/ownership/#x\">a</a> <a href=\"#local\">b</a>"
         );
     }
+
+    #[test]
+    fn a_summary_finds_every_key_it_lists_and_no_other() {
+        let numbered = |n: usize| Value::from(n);
+        let summary = Summary {
+            title: numbered(0),
+            url: numbered(1),
+            id: numbered(2),
+            kind: numbered(3),
+            kind_label: numbered(4),
+            is_section: numbered(5),
+            description: numbered(6),
+            summary: numbered(7),
+            date: numbered(8),
+            updated: numbered(9),
+            order: numbered(10),
+            reading_time: numbered(11),
+            word_count: numbered(12),
+            fields: numbered(13),
+        };
+        for (n, key) in Summary::KEYS.iter().enumerate() {
+            assert_eq!(summary.field(key), Some(&numbered(n)), "{key}");
+        }
+        assert_eq!(summary.field("content"), None);
+    }
 }
