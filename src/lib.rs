@@ -99,7 +99,7 @@ fn build_into(
         site_files::add_static_files(&options.root, &theme, &site, &mut out, &mut diagnostics)
             .map_err(BuildError::Fatal)?;
     clock.lap("assets");
-    let render_data = render::render_data(&site, Some(search::MANIFEST)).portable(options.portable);
+    let render_data = render::render_data(&site).portable(options.portable);
     // Each page's HTML is freed once its page is written, before the index is built: the two
     // largest things a build holds are never in memory together.
     let pages = render::Pages::AllTakingHtml(site.take_html());

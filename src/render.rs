@@ -424,7 +424,7 @@ fn environment(theme: &Theme, assets: &BTreeMap<String, String>) -> Environment<
 }
 
 /// Builds the data every page's render shares.
-pub fn render_data(site: &Site, search_index: Option<&str>) -> RenderData {
+pub fn render_data(site: &Site) -> RenderData {
     let summaries: Vec<Value> = site
         .pages
         .par_iter()
@@ -462,7 +462,7 @@ pub fn render_data(site: &Site, search_index: Option<&str>) -> RenderData {
         kinds => kinds,
         tags => tags,
         home => summaries[site.home].clone(),
-        search_index => search_index,
+        search_index => crate::search::MANIFEST,
         has_feed => config.feed.is_some(),
     };
     RenderData {
@@ -556,8 +556,6 @@ fn page_value(
         .iter()
         .map(|&t| minijinja::context! { name => site.tags[t].name, url => site.tags[t].url() })
         .collect();
-    // One flat map rather than `context!` spreading the summary: a merged map enumerates and
-    // dedups all its keys whenever a template tests it, which cost a tenth of the render stage.
     let fields = [
         ("headings", Value::from_serialize(&page.body.headings)),
         ("toc", Value::from_serialize(toc(&page.body.headings))),
@@ -579,28 +577,20 @@ fn page_value(
         summary: s[idx].clone(),
         fields: fields.into_iter().collect(),
         content: Value::from_safe_string(content),
-        sections: page
-            .body
-            .headings
-            .iter()
-            .filter(|h| h.level == 2)
-            .map(|h| (h.id.clone(), h.text.clone()))
-            .collect(),
     })
 }
 
-/// A page as templates see it: its summary's fields and its own in one map, plus its content.
-/// `intro` and `sections` (the content split at its level-2 headings) are cut out of the
-/// content only when a template asks for them: most layouts never do, and copying every page's
-/// HTML twice more cost a twentieth of the render stage.
+/// A page as templates see it: its own fields, its summary's (looked up there, not copied: a
+/// merged map would be enumerated and deduplicated whenever a template tests it), and its
+/// content. `intro` and `sections` (the content split at its level-2 headings) are cut out of
+/// the content only when a template asks for them: most layouts never do, and copying every
+/// page's HTML twice more cost a twentieth of the render stage.
 #[derive(Debug)]
 struct PageObject {
     /// The page's [`Summary`], whose keys the page has too.
     summary: Value,
     fields: BTreeMap<&'static str, Value>,
     content: Value,
-    /// The id and title of each level-2 heading, in order.
-    sections: Vec<(String, String)>,
 }
 
 impl PageObject {
@@ -610,6 +600,21 @@ impl PageObject {
     fn summary(&self) -> Option<&Summary> {
         self.summary.downcast_object_ref::<Summary>()
     }
+
+    /// The content's intro and sections, split at the level-2 headings of `headings`.
+    fn split(&self) -> (&str, Vec<Value>) {
+        let h2 = self
+            .fields
+            .get("headings")
+            .and_then(|headings| headings.try_iter().ok())
+            .into_iter()
+            .flatten()
+            .filter(|h| {
+                h.get_attr("level")
+                    .is_ok_and(|level| level == Value::from(2))
+            });
+        split_sections(self.content.as_str().unwrap_or_default(), h2)
+    }
 }
 
 impl minijinja::value::Object for PageObject {
@@ -618,14 +623,10 @@ impl minijinja::value::Object for PageObject {
     }
 
     fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
-        let content = || self.content.as_str().unwrap_or_default();
         match key {
             "content" => Some(self.content.clone()),
-            "intro" => {
-                let (intro, _) = split_sections(content(), &self.sections);
-                Some(Value::from_safe_string(intro.to_string()))
-            }
-            "sections" => Some(Value::from(split_sections(content(), &self.sections).1)),
+            "intro" => Some(Value::from_safe_string(self.split().0.to_string())),
+            "sections" => Some(Value::from(self.split().1)),
             _ => self
                 .fields
                 .get(key)
@@ -654,8 +655,7 @@ impl minijinja::value::Object for PageObject {
 /// section with its heading, so a layout can treat sections differently (a PR/FAQ sets its
 /// press release apart from its FAQs). Headings are written by the parse stage as
 /// `<h2 id="...">`, so the split points are exact.
-fn split_sections<'a>(html: &'a str, h2: &[(String, String)]) -> (&'a str, Vec<Value>) {
-    let mut h2 = h2.iter();
+fn split_sections(html: &str, mut h2: impl Iterator<Item = Value>) -> (&str, Vec<Value>) {
     let starts: Vec<usize> = memchr::memmem::find_iter(html.as_bytes(), b"<h2 id=\"").collect();
     let intro = &html[..starts.first().copied().unwrap_or(html.len())];
     let sections = starts
@@ -664,9 +664,10 @@ fn split_sections<'a>(html: &'a str, h2: &[(String, String)]) -> (&'a str, Vec<V
         .map(|(n, &start)| {
             let end = starts.get(n + 1).copied().unwrap_or(html.len());
             let heading = h2.next();
+            let attr = |name| heading.as_ref().and_then(|h| h.get_attr(name).ok());
             minijinja::context! {
-                id => heading.map(|(id, _)| id),
-                title => heading.map(|(_, title)| title),
+                id => attr("id"),
+                title => attr("text"),
                 html => Value::from_safe_string(html[start..end].to_string()),
             }
         })

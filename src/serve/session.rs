@@ -228,7 +228,7 @@ impl Session {
         let assets = site_files::add_static_files(&root, &theme, &site, &mut out, &mut diags)
             .map_err(one)?;
         // The search index is rebuilt after the browser has its new page (`finish_search`).
-        let data = render::render_data(&site, Some(search::MANIFEST));
+        let data = render::render_data(&site);
         render::render_pages_with(
             &site,
             &theme,
