@@ -207,6 +207,75 @@ fn site_templates_override_the_theme_one_file_at_a_time() {
 }
 
 #[test]
+fn the_navigation_marks_the_current_section() {
+    let run = TestSite::basic().build().success();
+    let nav = |path: &str| {
+        let page = run.output(path);
+        let start = page.find("<nav class=\"site-nav\"").expect("navigation");
+        let end = start + page[start..].find("</nav>").expect("end of navigation");
+        page[start..end].to_string()
+    };
+    let inside = nav("principles/ownership/index.html");
+    assert!(
+        inside.contains("<a href=\"../../principles/\" aria-current=\"true\">"),
+        "{inside}"
+    );
+    assert!(
+        inside.contains("<a href=\"../../case-studies/\">"),
+        "{inside}"
+    );
+    let section = nav("principles/index.html");
+    assert!(
+        section.contains("<a href=\"../principles/\" aria-current=\"page\">"),
+        "{section}"
+    );
+    assert!(!nav("index.html").contains("aria-current"));
+    assert!(!nav("tags/index.html").contains("aria-current"));
+}
+
+#[test]
+fn a_partial_sees_only_site_and_its_arguments() {
+    let site = TestSite::basic()
+        .file(
+            "templates/partials/hello.html",
+            "[{{ site.title }}|{{ who }}|{{ page.title if page else \"no page\" }}]",
+        )
+        .file(
+            "templates/principle.html",
+            "{% extends \"base.html\" %}{% block main %}{{ partial(\"partials/hello.html\", who=page.title) }}{{ partial(\"partials/hello.html\", who=\"<b>\") }}{% endblock %}",
+        );
+    let run = site.build().success();
+    let ownership = run.output("principles/ownership/index.html");
+    assert!(
+        ownership.contains("[Test site|Ownership|no page][Test site|&lt;b&gt;|no page]"),
+        "{ownership}"
+    );
+    // The second call is remembered from the first page; the first call differs per page.
+    let first = run.output("principles/customer-obsession/index.html");
+    assert!(
+        first.contains("[Test site|Customer Obsession|no page][Test site|&lt;b&gt;|no page]"),
+        "{first}"
+    );
+}
+
+#[test]
+fn an_error_in_a_partial_names_the_partial() {
+    let site = TestSite::basic()
+        .file("templates/partials/broken.html", "{{ who | no_such_filter }}")
+        .file(
+            "templates/principle.html",
+            "{% extends \"base.html\" %}{% block main %}{{ partial(\"partials/broken.html\", who=1) }}{% endblock %}",
+        );
+    let run = site.build().failure(1);
+    assert!(run.stderr.contains("no_such_filter"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("partials/broken.html"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn a_folder_with_only_config_and_content_builds_with_the_built_in_theme() {
     let site = TestSite::empty()
         .file("site.toml", "title = \"Tiny\"\n")
