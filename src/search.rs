@@ -221,17 +221,13 @@ pub fn build_index(site: &Site, out: &mut Output, diags: &mut Diagnostics) {
     let shard_files: Vec<(String, String, Prepared)> = shards
         .par_iter()
         .map(|(key, range)| {
-            let map: BTreeMap<&str, &Vec<u32>> = terms[range.clone()]
-                .iter()
-                .map(|(t, l)| (t.as_str(), l))
-                .collect();
-            let body = format!("flywheelSearch.terms({},{});\n", json(key), json(&map));
+            let body = shard_body(key, &terms[range.clone()]);
             let name = if key.is_empty() {
                 "all".to_string()
             } else {
                 hex(key)
             };
-            let path = fingerprinted(&format!("t-{name}"), &body);
+            let path = fingerprinted(&format!("t-{name}"), body.as_bytes());
             let prepared = out.prepare(&path, body.into_bytes());
             (key.clone(), path, prepared)
         })
@@ -259,7 +255,7 @@ pub fn build_index(site: &Site, out: &mut Output, diags: &mut Diagnostics) {
                 })
                 .collect();
             let body = format!("flywheelSearch.docs({n},{});\n", json(&rows));
-            let path = fingerprinted(&format!("d-{n}"), &body);
+            let path = fingerprinted(&format!("d-{n}"), body.as_bytes());
             let prepared = out.prepare(&path, body.into_bytes());
             (path, prepared)
         })
@@ -295,14 +291,14 @@ pub fn build_index(site: &Site, out: &mut Output, diags: &mut Diagnostics) {
 /// split again by the next character (up to four). Terms as short as a key stay in that key's
 /// shard, so a term's shard is the one with the longest key the term starts with.
 fn split_into_shards(
-    terms: &[(String, Vec<u32>)],
+    terms: &[TermPostings],
     limit: usize,
 ) -> Vec<(String, std::ops::Range<usize>)> {
-    fn size(terms: &[(String, Vec<u32>)]) -> usize {
-        terms.iter().map(|(t, l)| t.len() + 4 + l.len() * 4).sum()
+    fn size(terms: &[TermPostings]) -> usize {
+        terms.iter().map(|t| t.term.len() + 4 + t.pairs() * 8).sum()
     }
     fn split(
-        terms: &[(String, Vec<u32>)],
+        terms: &[TermPostings],
         offset: usize,
         key: String,
         limit: usize,
@@ -316,18 +312,18 @@ fn split_into_shards(
         // Terms no longer than the key itself stay under the key.
         let short = terms
             .iter()
-            .take_while(|(t, _)| t.chars().count() <= depth)
+            .take_while(|t| t.term.chars().count() <= depth)
             .count();
         if short > 0 {
             out.push((key.clone(), offset..offset + short));
         }
         let mut start = short;
         while start < terms.len() {
-            let next: String = terms[start].0.chars().take(depth + 1).collect();
+            let next: String = terms[start].term.chars().take(depth + 1).collect();
             let end = start
                 + terms[start..]
                     .iter()
-                    .take_while(|(t, _)| t.starts_with(next.as_str()))
+                    .take_while(|t| t.term.starts_with(next.as_str()))
                     .count();
             split(&terms[start..end], offset + start, next, limit, out);
             start = end;
@@ -355,9 +351,23 @@ struct Manifest {
 #[derive(Serialize)]
 struct DocRow<'a>(&'a str, &'a [&'a str], usize, &'a str, &'a str);
 
-/// Each term with its (document, weight) list in document order, delta-encoded (see
-/// [`delta_encode`]), sorted by term; built in parallel.
-fn postings(docs: &[SearchDoc]) -> Vec<(String, Vec<u32>)> {
+/// One term and where it occurs: (document, weight) lists in document order, one per chunk of
+/// documents that has the term. They are written out as they are, never merged into one list.
+#[derive(Debug, Clone, PartialEq)]
+struct TermPostings {
+    term: String,
+    lists: Vec<Vec<(u32, u32)>>,
+}
+
+impl TermPostings {
+    /// How many documents have the term.
+    fn pairs(&self) -> usize {
+        self.lists.iter().map(Vec::len).sum()
+    }
+}
+
+/// Every term with its postings, sorted by term; built in parallel.
+fn postings(docs: &[SearchDoc]) -> Vec<TermPostings> {
     // elasticlunr's pipeline is not thread-safe, so each chunk of documents gets its own, with
     // its own cache of analysed words: a few large chunks (two per thread) warm fewer caches.
     let chunk_size = docs
@@ -391,17 +401,15 @@ fn postings(docs: &[SearchDoc]) -> Vec<(String, Vec<u32>)> {
         .collect();
     // A stable sort keeps each term's chunks in document order, so merging is concatenation.
     partials.par_sort_by(|a, b| a.0.cmp(&b.0));
-    // Each term's chunk lists are delta-encoded straight into one buffer of the exact size, in
-    // parallel, and freed as they go: no merged copy of all the postings is ever made.
+    // Each term's chunk lists are moved, not copied: they are written out list after list.
     partials
         .par_chunk_by_mut(|a, b| a.0 == b.0)
-        .map(|same_term| {
-            let term = std::mem::take(&mut same_term[0].0);
-            let lists = same_term
+        .map(|same_term| TermPostings {
+            term: std::mem::take(&mut same_term[0].0),
+            lists: same_term
                 .iter_mut()
                 .map(|(_, list)| std::mem::take(list))
-                .collect();
-            (term, delta_encode(lists))
+                .collect(),
         })
         .collect()
 }
@@ -470,18 +478,43 @@ impl Weigher {
     }
 }
 
-/// `[doc, weight, doc - previous doc, weight, ...]` from a term's lists in document order, in
-/// one buffer of the exact size: small gaps print shorter than ids.
-fn delta_encode(lists: Vec<Vec<(u32, u32)>>) -> Vec<u32> {
-    let len: usize = lists.iter().map(Vec::len).sum();
-    let mut flat = Vec::with_capacity(len * 2);
+/// A shard file: `flywheelSearch.terms(KEY,{"term":[postings],...});`, the terms in the order
+/// given (sorted), each with [`write_postings`]. Written by hand rather than through a map: the
+/// postings are most of the index's bytes.
+fn shard_body(key: &str, terms: &[TermPostings]) -> String {
+    let numbers: usize = terms.iter().map(TermPostings::pairs).sum::<usize>() * 2;
+    let mut body = String::with_capacity(numbers * 5 + terms.len() * 12 + 64);
+    body.push_str("flywheelSearch.terms(");
+    body.push_str(&json(key));
+    body.push_str(",{");
+    for (i, t) in terms.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(&json(&t.term));
+        body.push(':');
+        write_postings(&mut body, &t.lists);
+    }
+    body.push_str("});\n");
+    body
+}
+
+/// `[doc, weight, doc - previous doc, weight, ...]` from a term's lists in document order:
+/// small gaps print shorter than ids.
+fn write_postings(out: &mut String, lists: &[Vec<(u32, u32)>]) {
+    let mut digits = itoa::Buffer::new();
     let mut previous = 0;
-    for (doc, weight) in lists.into_iter().flatten() {
-        flat.push(doc - previous);
-        flat.push(weight);
+    out.push('[');
+    for (n, &(doc, weight)) in lists.iter().flatten().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        out.push_str(digits.format(doc - previous));
+        out.push(',');
+        out.push_str(digits.format(weight));
         previous = doc;
     }
-    flat
+    out.push(']');
 }
 
 fn snippet_source(text: &str) -> &str {
@@ -507,8 +540,8 @@ fn hex(key: &str) -> String {
     key.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
-fn fingerprinted(stem: &str, body: &str) -> String {
-    let hash = blake3::hash(body.as_bytes()).to_hex();
+fn fingerprinted(stem: &str, body: &[u8]) -> String {
+    let hash = blake3::hash(body).to_hex();
     format!("{DIR}/{stem}.{}.js", &hash[..10])
 }
 
@@ -590,11 +623,13 @@ mod tests {
 
     #[test]
     fn shards_split_until_small_enough() {
-        let lists: Vec<(String, Vec<u32>)> = ["a", "ab", "abc", "abd", "b", "ba", "bb"]
+        let terms: Vec<TermPostings> = ["a", "ab", "abc", "abd", "b", "ba", "bb"]
             .iter()
-            .map(|t| (t.to_string(), vec![0; 10]))
+            .map(|t| TermPostings {
+                term: t.to_string(),
+                lists: vec![vec![(0, 0); 5]],
+            })
             .collect();
-        let terms = lists;
         let one = split_into_shards(&terms, usize::MAX);
         assert_eq!(one, [(String::new(), 0..7)]);
         let keys: Vec<String> = split_into_shards(&terms, 100)
@@ -623,9 +658,27 @@ mod tests {
 
     #[test]
     fn postings_are_delta_encoded() {
+        let mut out = String::new();
+        write_postings(&mut out, &[vec![(3, 10), (7, 20)], vec![(8, 5)]]);
+        assert_eq!(out, "[3,10,4,20,1,5]");
+    }
+
+    #[test]
+    fn a_shard_is_a_script_of_sorted_terms() {
+        let term = |t: &str, lists| TermPostings {
+            term: t.to_string(),
+            lists,
+        };
+        let body = shard_body(
+            "a\"",
+            &[
+                term("a\"b", vec![vec![(1, 2)]]),
+                term("ab", vec![vec![(0, 1)], vec![(5, 3)]]),
+            ],
+        );
         assert_eq!(
-            delta_encode(vec![vec![(3, 10), (7, 20)], vec![(8, 5)]]),
-            [3, 10, 4, 20, 1, 5]
+            body,
+            "flywheelSearch.terms(\"a\\\"\",{\"a\\\"b\":[1,2],\"ab\":[0,1,5,3]});\n"
         );
     }
 }
