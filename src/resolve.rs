@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::config::{humanize, SiteConfig};
@@ -144,11 +145,13 @@ pub fn resolve(
         .enumerate()
         .map(|(i, p)| (p.rel_path.as_str(), i))
         .collect();
-    let tree = build_tree(&pages, &by_path);
+    // The reading order within sections, which the tree, tags and backlinks all sort by.
+    let rank = sort_keys(&pages);
+    let tree = build_tree(&pages, &by_path, &rank);
     let links = resolve_links(&pages, &by_path, &assets, diags);
     let references = resolve_references(&pages, diags);
     drop(by_path);
-    let tags = collect_tags(&pages);
+    let tags = collect_tags(&pages, &rank);
     let home = tree.home;
     for (i, page) in pages.iter_mut().enumerate() {
         page.parent = tree.parent[i];
@@ -164,7 +167,6 @@ pub fn resolve(
             }
         }
     }
-    let rank = sort_keys(&pages);
     for page in &mut pages {
         page.backlinks.sort_by_key(|(i, _)| rank[*i]);
         page.backlinks.dedup_by_key(|(i, _)| *i);
@@ -396,6 +398,10 @@ fn check_names(pages: &[Page], diags: &mut Diagnostics) {
 /// Unicode normalisation form C (macOS and git may store either form).
 fn collision_key(path: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
+    if path.is_ascii() {
+        // ASCII is already in every normal form.
+        return path.to_ascii_lowercase();
+    }
     path.nfc().collect::<String>().to_lowercase()
 }
 
@@ -491,7 +497,7 @@ struct Tree {
     subsections: Vec<Vec<PageIdx>>,
 }
 
-fn build_tree(pages: &[Page], by_path: &HashMap<&str, PageIdx>) -> Tree {
+fn build_tree(pages: &[Page], by_path: &HashMap<&str, PageIdx>, rank: &[usize]) -> Tree {
     let n = pages.len();
     let mut tree = Tree {
         home: by_path.get(SECTION_FILE).copied().unwrap_or(0),
@@ -519,7 +525,6 @@ fn build_tree(pages: &[Page], by_path: &HashMap<&str, PageIdx>) -> Tree {
             tree.pages[parent].push(i);
         }
     }
-    let rank = sort_keys(pages);
     for list in tree.pages.iter_mut().chain(tree.subsections.iter_mut()) {
         list.sort_by_key(|&i| rank[i]);
     }
@@ -554,9 +559,21 @@ fn resolve_links(
     diags: &mut Diagnostics,
 ) -> Vec<Vec<String>> {
     let asset_paths: HashSet<&str> = assets.iter().map(|a| a.rel_path.as_str()).collect();
-    pages
-        .iter()
-        .map(|page| page_links(page, pages, by_path, &asset_paths, diags))
+    // Pages are checked in parallel, each into its own list of problems, reported in page order.
+    let checked: Vec<(Vec<String>, Diagnostics)> = pages
+        .par_iter()
+        .map(|page| {
+            let mut problems = Diagnostics::default();
+            let links = page_links(page, pages, by_path, &asset_paths, &mut problems);
+            (links, problems)
+        })
+        .collect();
+    checked
+        .into_iter()
+        .map(|(links, problems)| {
+            diags.extend(problems);
+            links
+        })
         .collect()
 }
 
@@ -752,9 +769,8 @@ fn resolve_references(pages: &[Page], diags: &mut Diagnostics) -> Vec<ResolvedRe
         .collect()
 }
 
-fn collect_tags(pages: &[Page]) -> Vec<Tag> {
+fn collect_tags(pages: &[Page], rank: &[usize]) -> Vec<Tag> {
     let mut tags: BTreeMap<String, Tag> = BTreeMap::new();
-    let rank = sort_keys(pages);
     for (i, page) in pages.iter().enumerate() {
         for name in &page.front.tags {
             let slug = slugify(name);
