@@ -124,9 +124,12 @@ fn build_into(
     }
     let page_counts = page_counts(&site);
     // Freeing every page's text takes tens of milliseconds at 10,000 pages, and nothing has to
-    // wait for it: the swap into place goes ahead meanwhile.
+    // wait for it: the swap into place goes ahead meanwhile. If no thread can be started, the
+    // closure, and the data with it, is dropped here instead.
     let finished = (site, render_data);
-    std::thread::spawn(move || drop(finished));
+    let _ = std::thread::Builder::new()
+        .name("free-site".into())
+        .spawn(move || drop(finished));
     Ok(Built {
         output: out,
         diagnostics,

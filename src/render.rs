@@ -433,9 +433,9 @@ fn environment(theme: &Theme, assets: &BTreeMap<String, String>) -> Environment<
 /// instead of once a page (a fifth of the render stage on a large site). Because the partial
 /// sees nothing but its arguments (and `site`, fixed for the build), the cached HTML cannot be
 /// wrong for a page: what it varies on is exactly its cache key. Each build starts empty.
-#[derive(Default, Clone)]
+#[derive(Default)]
 struct PartialCache {
-    rendered: Arc<std::sync::Mutex<rustc_hash::FxHashMap<(String, Value), Value>>>,
+    rendered: std::sync::Mutex<rustc_hash::FxHashMap<(String, Value), Value>>,
 }
 
 impl PartialCache {
@@ -451,28 +451,25 @@ impl PartialCache {
                 .map(|key| Ok((key.to_string(), vars.peek::<Value>(key)?)))
                 .collect::<Result<_, minijinja::Error>>()?;
             let key = (name.to_string(), Value::from(vars));
-            if let Some(html) = self.lookup(&key) {
-                return Ok(html);
+            if let Some(html) = self.rendered().get(&key) {
+                return Ok(html.clone());
             }
             let context = minijinja::context! {
                 site => state.lookup("site"),
                 ..key.1.clone()
             };
             let html = Value::from_safe_string(state.env().get_template(name)?.render(context)?);
-            self.rendered
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .insert(key, html.clone());
+            self.rendered().insert(key, html.clone());
             Ok(html)
         }
     }
 
-    fn lookup(&self, key: &(String, Value)) -> Option<Value> {
+    /// The remembered partials. The lock is held only to look up or insert, never while
+    /// rendering, so a partial may call `partial()` itself.
+    fn rendered(&self) -> std::sync::MutexGuard<'_, rustc_hash::FxHashMap<(String, Value), Value>> {
         self.rendered
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(key)
-            .cloned()
     }
 }
 

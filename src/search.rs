@@ -353,7 +353,7 @@ struct DocRow<'a>(&'a str, &'a [&'a str], usize, &'a str, &'a str);
 
 /// One term and where it occurs: (document, weight) lists in document order, one per chunk of
 /// documents that has the term. They are written out as they are, never merged into one list.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 struct TermPostings {
     term: String,
     lists: Vec<Vec<(u32, u32)>>,
