@@ -16,6 +16,7 @@
 //! Every stage reports problems as [`diag::Diagnostic`]s and carries on, so one run lists them all.
 //! Nothing is written unless the whole site built without errors.
 
+pub mod ascii;
 pub mod cli;
 pub mod config;
 pub mod diag;
