@@ -18,6 +18,7 @@
 //! data to `window.flywheelSearch`, so the index loads over HTTP and from `file://` alike.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rustc_hash::FxHashMap;
 
@@ -213,8 +214,8 @@ pub const MANIFEST: &str = "search/index.js";
 /// Builds the index and adds its files to `out`; the manifest is at [`MANIFEST`].
 pub fn build_index(site: &Site, out: &mut Output, diags: &mut Diagnostics) {
     let docs = documents(site);
-    let chunks = analyse(&docs);
-    let terms = postings(&chunks);
+    let analysis = analyse(&docs);
+    let terms = postings(&analysis);
     let limit = if docs.len() <= SINGLE_SHARD_DOCS {
         usize::MAX
     } else {
@@ -376,10 +377,11 @@ impl TermPostings<'_> {
     }
 }
 
-/// The postings of one chunk of documents, analysed by one [`Analyzer`]: term `id`'s
-/// (document, weight) pairs are `postings[starts[id]..starts[id + 1]]`, in document order.
+/// The postings of one chunk of documents: term `id`'s (document, weight) pairs are
+/// `postings[starts[id]..starts[id + 1]]`, in document order, where ids are those of the
+/// [`Analyzer`] of the worker that built the chunk ([`Analysis::vocabularies`]).
 struct ChunkIndex {
-    terms: Vec<String>,
+    worker: usize,
     starts: Vec<usize>,
     postings: Vec<(u32, u32)>,
 }
@@ -390,17 +392,16 @@ impl ChunkIndex {
     /// Each document's weights are appended to one flat list, then moved to their terms' places
     /// in a counting sort. Pushing to a list per term instead touches a different list, far
     /// from the last one, for nearly every pair: that cost a fifth of the analysis.
-    fn build(docs: &[SearchDoc], first: usize) -> ChunkIndex {
-        let mut analyzer = Analyzer::default();
-        let mut weigher = Weigher::default();
+    fn build(worker: &mut Worker, docs: &[SearchDoc], first: usize) -> ChunkIndex {
         let mut weights: Vec<(u32, u32)> = Vec::new();
         let mut doc_ends = Vec::with_capacity(docs.len());
         for doc in docs {
-            weigher.weigh(&mut analyzer, doc, &mut weights);
+            worker
+                .weigher
+                .weigh(&mut worker.analyzer, doc, &mut weights);
             doc_ends.push(weights.len());
         }
-        let terms = std::mem::take(&mut analyzer.terms);
-        let mut starts = vec![0; terms.len() + 1];
+        let mut starts = vec![0; worker.analyzer.terms.len() + 1];
         for &(id, _) in &weights {
             starts[id as usize + 1] += 1;
         }
@@ -420,40 +421,96 @@ impl ChunkIndex {
             doc_start = doc_end;
         }
         ChunkIndex {
-            terms,
+            worker: worker.number,
             starts,
             postings,
         }
     }
 
-    /// Each term with its pairs (every term of an analyzer occurs at least once).
-    fn terms(&self) -> impl Iterator<Item = (&str, &[(u32, u32)])> {
-        self.terms.iter().enumerate().map(|(id, term)| {
-            let list = &self.postings[self.starts[id]..self.starts[id + 1]];
-            (term.as_str(), list)
-        })
+    /// Each term that occurs in the chunk, with its pairs; `vocabulary` is its worker's.
+    fn terms<'a>(
+        &'a self,
+        vocabulary: &'a [String],
+    ) -> impl Iterator<Item = (&'a str, &'a [(u32, u32)])> + 'a {
+        self.starts
+            .windows(2)
+            .enumerate()
+            .filter_map(|(id, range)| {
+                let list = &self.postings[range[0]..range[1]];
+                (!list.is_empty()).then(|| (vocabulary[id].as_str(), list))
+            })
     }
 }
 
-/// Analyses every document, in parallel: elasticlunr's pipeline is not thread-safe, so each
-/// chunk of documents gets its own, with its own cache of analysed words; a few large chunks
-/// (four per thread) warm fewer caches, while keeping the lists each chunk holds while it sorts
-/// them small.
-fn analyse(docs: &[SearchDoc]) -> Vec<ChunkIndex> {
-    let chunk_size = docs
-        .len()
-        .div_ceil(rayon::current_num_threads() * 4)
-        .max(512);
-    docs.par_chunks(chunk_size)
-        .enumerate()
-        .map(|(c, chunk)| ChunkIndex::build(chunk, c * chunk_size))
-        .collect()
+/// What one thread analyses with: elasticlunr's pipeline is not thread-safe, so each worker has
+/// its own, and keeps it (with its cache of analysed words) for every chunk it takes.
+struct Worker {
+    number: usize,
+    analyzer: Analyzer,
+    weigher: Weigher,
+}
+
+/// Every chunk's postings, in document order, and each worker's vocabulary.
+struct Analysis {
+    chunks: Vec<ChunkIndex>,
+    vocabularies: Vec<Vec<String>>,
+}
+
+/// Analyses every document, in parallel: one worker per thread takes chunks of documents from
+/// a shared counter until none is left, so the work stays balanced while each worker's word
+/// cache warms once per build rather than once per chunk. Chunks are small (four per thread)
+/// to keep the lists each holds while it sorts them small.
+fn analyse(docs: &[SearchDoc]) -> Analysis {
+    let threads = rayon::current_num_threads();
+    let chunk_size = docs.len().div_ceil(threads * 4).max(512);
+    let chunks: Vec<&[SearchDoc]> = docs.chunks(chunk_size).collect();
+    let taken = AtomicUsize::new(0);
+    let finished: Vec<Finished> = (0..threads.min(chunks.len()))
+        .into_par_iter()
+        .map(|number| {
+            let mut worker = Worker {
+                number,
+                analyzer: Analyzer::default(),
+                weigher: Weigher::default(),
+            };
+            let mut built = Vec::new();
+            loop {
+                let c = taken.fetch_add(1, Ordering::Relaxed);
+                let Some(chunk) = chunks.get(c) else { break };
+                built.push((c, ChunkIndex::build(&mut worker, chunk, c * chunk_size)));
+            }
+            Finished {
+                vocabulary: worker.analyzer.terms,
+                built,
+            }
+        })
+        .collect();
+    let mut numbered = Vec::with_capacity(chunks.len());
+    let mut vocabularies = Vec::with_capacity(finished.len());
+    for Finished { vocabulary, built } in finished {
+        vocabularies.push(vocabulary);
+        numbered.extend(built);
+    }
+    numbered.sort_by_key(|(c, _)| *c);
+    Analysis {
+        chunks: numbered.into_iter().map(|(_, chunk)| chunk).collect(),
+        vocabularies,
+    }
+}
+
+/// What a worker leaves: its vocabulary and the chunks it built, each with its number.
+struct Finished {
+    vocabulary: Vec<String>,
+    built: Vec<(usize, ChunkIndex)>,
 }
 
 /// Every term with its postings, sorted by term.
-fn postings(chunks: &[ChunkIndex]) -> Vec<TermPostings<'_>> {
-    let mut partials: Vec<(&str, &[(u32, u32)])> =
-        chunks.iter().flat_map(ChunkIndex::terms).collect();
+fn postings(analysis: &Analysis) -> Vec<TermPostings<'_>> {
+    let mut partials: Vec<(&str, &[(u32, u32)])> = analysis
+        .chunks
+        .iter()
+        .flat_map(|chunk| chunk.terms(&analysis.vocabularies[chunk.worker]))
+        .collect();
     // A stable sort keeps each term's chunks in document order, so merging is concatenation.
     partials.par_sort_by(|a, b| a.0.cmp(b.0));
     partials
@@ -704,11 +761,21 @@ mod tests {
             text,
         };
         let docs = [doc("doors doors"), doc("way"), doc("door way")];
-        let chunks = [
-            ChunkIndex::build(&docs[..2], 0),
-            ChunkIndex::build(&docs[2..], 2),
+        // One worker builds the first chunk, another the second, with vocabularies of their own.
+        let mut workers = [0, 1].map(|number| Worker {
+            number,
+            analyzer: Analyzer::default(),
+            weigher: Weigher::default(),
+        });
+        let chunks = vec![
+            ChunkIndex::build(&mut workers[1], &docs[..2], 0),
+            ChunkIndex::build(&mut workers[0], &docs[2..], 2),
         ];
-        let terms: Vec<(&str, Vec<Vec<u32>>)> = postings(&chunks)
+        let analysis = Analysis {
+            chunks,
+            vocabularies: workers.map(|w| w.analyzer.terms).to_vec(),
+        };
+        let terms: Vec<(&str, Vec<Vec<u32>>)> = postings(&analysis)
             .iter()
             .map(|t| {
                 let docs = t.lists.iter().map(|l| l.iter().map(|p| p.0).collect());
