@@ -160,14 +160,18 @@ def bundled_cold_build(flywheel: Path, scratch: Path, runs: int) -> float:
     return statistics.median(walls) * 1000
 
 
-def search_share(flywheel: Path, corpus: Path, out: Path) -> float:
-    """The search stage's share of one build's wall time, from `build --timings`."""
-    if out.exists():
-        shutil.rmtree(out)
-    run = subprocess.run([str(flywheel), "build", "--timings", "--root", str(corpus), "--output", str(out)],
-                         capture_output=True, text=True, check=True)
-    stages = {m.group(1): float(m.group(2)) for m in re.finditer(r"^\s+(\w+)\s+([\d.]+) ms", run.stdout, re.M)}
-    return stages.get("search", 0.0) / max(sum(stages.values()), 1e-9)
+def search_share(flywheel: Path, corpus: Path, out: Path, runs: int) -> float:
+    """The search stage's share of a build's wall time, from `build --timings`: the median of
+    `runs` builds, since one build's share moves by a tenth from run to run."""
+    shares = []
+    for _ in range(max(runs, 1)):
+        if out.exists():
+            shutil.rmtree(out)
+        run = subprocess.run([str(flywheel), "build", "--timings", "--root", str(corpus), "--output", str(out)],
+                             capture_output=True, text=True, check=True)
+        stages = {m.group(1): float(m.group(2)) for m in re.finditer(r"^\s+(\w+)\s+([\d.]+) ms", run.stdout, re.M)}
+        shares.append(stages.get("search", 0.0) / max(sum(stages.values()), 1e-9))
+    return statistics.median(shares)
 
 
 def parse_args() -> argparse.Namespace:
@@ -208,7 +212,7 @@ def measure(args, flywheel: Path, tools: list, scratch: Path) -> tuple[dict, dic
                 walls, cpus, mems = zip(*samples[tool.name])
                 out_size = folder_size(scratch / f"out-{tool.name}")
                 builds[(variant, size, tool.name)] = (statistics.median(walls), statistics.median(cpus), max(mems), out_size)
-            extras[("search_share", variant, size)] = search_share(flywheel, corpora["neutral"], scratch / "out-timings")
+            extras[("search_share", variant, size)] = search_share(flywheel, corpora["neutral"], scratch / "out-timings", args.runs)
             if size == 10000 and variant == args.code_every[0] and not args.smoke:
                 search = search_bench(scratch / "out-flywheel", args.query)
                 if search:
