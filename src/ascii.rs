@@ -20,8 +20,13 @@ fn lanes_below(word: u64, byte: u8) -> u64 {
     !((word | ALL_LANES) - ONES * u64::from(byte)) & ALL_LANES
 }
 
-/// Marks the lanes of `word` that hold ASCII whitespace (what `char::is_whitespace` says of
-/// ASCII: space, and tab to carriage return).
+/// Whether `byte` is ASCII whitespace: what `char::is_whitespace` says of ASCII (space, and tab
+/// to carriage return). [`space_lanes`] marks the same bytes, eight at a time.
+pub fn is_space(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t'..=b'\r')
+}
+
+/// Marks the lanes of `word` that hold ASCII whitespace, as [`is_space`] says of one byte.
 pub fn space_lanes(word: u64) -> u64 {
     lanes_equal(word, b' ') | (lanes_below(word, b'\r' + 1) & !lanes_below(word, b'\t'))
 }
@@ -71,6 +76,8 @@ mod tests {
                     .filter(|&i| (bytes[i] as char).is_whitespace())
                     .collect();
                 assert_eq!(spaces, expected, "{bytes:?}");
+                let one_by_one: Vec<usize> = (0..8).filter(|&i| is_space(bytes[i])).collect();
+                assert_eq!(one_by_one, expected, "{bytes:?}");
                 let hyphens: Vec<usize> = marked_lanes(lanes_equal(word, b'-')).collect();
                 let expected: Vec<usize> = (0..8).filter(|&i| bytes[i] == b'-').collect();
                 assert_eq!(hyphens, expected, "{bytes:?}");

@@ -90,12 +90,6 @@ impl ParsedBody {
     }
 }
 
-/// The ASCII characters for which `char::is_whitespace` holds (the search tokenizer splits on
-/// the same ones).
-pub(crate) fn is_ascii_space(byte: u8) -> bool {
-    matches!(byte, b' ' | b'\t'..=b'\r')
-}
-
 /// Appends a space to `to`, unless it is empty or already ends with one.
 fn push_separator(to: &mut String) {
     if !to.is_empty() && !to.ends_with(' ') {
@@ -118,7 +112,7 @@ fn append_collapsed_ascii(to: &mut String, text: &str) -> usize {
     to.reserve(text.len());
     while i < bytes.len() {
         let run_start = i;
-        while i < bytes.len() && is_ascii_space(bytes[i]) {
+        while i < bytes.len() && ascii::is_space(bytes[i]) {
             i += 1;
         }
         if i > run_start {
@@ -131,9 +125,9 @@ fn append_collapsed_ascii(to: &mut String, text: &str) -> usize {
         let start = i;
         words += 1;
         while i < bytes.len() {
-            if !is_ascii_space(bytes[i]) {
+            if !ascii::is_space(bytes[i]) {
                 i += 1;
-            } else if bytes[i] == b' ' && bytes.get(i + 1).is_some_and(|&b| !is_ascii_space(b)) {
+            } else if bytes[i] == b' ' && bytes.get(i + 1).is_some_and(|&b| !ascii::is_space(b)) {
                 words += 1;
                 i += 2;
             } else {
@@ -148,7 +142,7 @@ fn append_collapsed_ascii(to: &mut String, text: &str) -> usize {
 /// The number of words in `bytes` (ASCII) when they are words joined by single spaces: no other
 /// whitespace, none at either end, never two spaces in a row. Scanned eight bytes at a time.
 fn single_spaced_words(bytes: &[u8]) -> Option<usize> {
-    if bytes.last().is_some_and(|&b| is_ascii_space(b)) {
+    if bytes.last().is_some_and(|&b| ascii::is_space(b)) {
         return None;
     }
     let mut words = 0;
@@ -765,7 +759,7 @@ fn count_words(text: &str) -> usize {
     let mut words = 0;
     let mut in_word = false;
     for byte in text.bytes() {
-        let space = is_ascii_space(byte);
+        let space = ascii::is_space(byte);
         words += usize::from(!space && !in_word);
         in_word = !space;
     }

@@ -540,7 +540,7 @@ struct Weigher {
 impl Weigher {
     /// The weight of each term of one document, summed over its fields: the square root of the
     /// term's count over the square root of the field's length, times the field's boost.
-    /// Appends `(term id, weight)` for each to `out`.
+    /// Appends `(term id, weight)` for each of the document's terms to `out`.
     fn weigh(&mut self, analyzer: &mut Analyzer, doc: &SearchDoc, out: &mut Vec<(u32, u32)>) {
         self.doc_terms.clear();
         let headings = doc.headings.join(" ");
