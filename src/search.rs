@@ -393,7 +393,8 @@ impl ChunkIndex {
     /// in a counting sort. Pushing to a list per term instead touches a different list, far
     /// from the last one, for nearly every pair: that cost a fifth of the analysis.
     fn build(worker: &mut Worker, docs: &[SearchDoc], first: usize) -> ChunkIndex {
-        let mut weights: Vec<(u32, u32)> = Vec::new();
+        let mut weights = std::mem::take(&mut worker.weights);
+        weights.clear();
         let mut doc_ends = Vec::with_capacity(docs.len());
         for doc in docs {
             worker
@@ -420,6 +421,7 @@ impl ChunkIndex {
             }
             doc_start = doc_end;
         }
+        worker.weights = weights;
         ChunkIndex {
             worker: worker.number,
             starts,
@@ -448,6 +450,9 @@ struct Worker {
     number: usize,
     analyzer: Analyzer,
     weigher: Weigher,
+    /// The flat list of a chunk's weights, kept for the next chunk: growing a new one for
+    /// each chunk touched fresh memory each time.
+    weights: Vec<(u32, u32)>,
 }
 
 /// Every chunk's postings, in document order, and each worker's vocabulary.
@@ -472,6 +477,7 @@ fn analyse(docs: &[SearchDoc]) -> Analysis {
                 number,
                 analyzer: Analyzer::default(),
                 weigher: Weigher::default(),
+                weights: Vec::new(),
             };
             let mut built = Vec::new();
             loop {
@@ -766,6 +772,7 @@ mod tests {
             number,
             analyzer: Analyzer::default(),
             weigher: Weigher::default(),
+            weights: Vec::new(),
         });
         let chunks = vec![
             ChunkIndex::build(&mut workers[1], &docs[..2], 0),
