@@ -7,6 +7,7 @@
 //! the render stage swaps the placeholders for relative URLs. NUL cannot occur in the HTML
 //! otherwise: the load stage replaces it in every source file.
 
+use std::cell::RefCell;
 use std::collections::HashSet;
 use std::ops::Range;
 
@@ -352,8 +353,7 @@ pub fn parse_body(src: &BodySource<'_>) -> ParsedBody {
     }
     out.sections
         .retain(|s| s.heading.is_some() || !s.text.trim().is_empty());
-    pulldown_cmark::html::push_html(&mut out.html, events.into_iter());
-    out.html = align_with_classes(std::mem::take(&mut out.html));
+    out.html = align_with_classes(html_of(events));
     // Thousands of pages stay in memory until they are rendered: give back what doubling
     // the buffers over-allocated.
     out.html = compact(std::mem::take(&mut out.html));
@@ -369,6 +369,22 @@ pub fn parse_body(src: &BodySource<'_>) -> ParsedBody {
 }
 
 type Spanned<'a> = (Event<'a>, Range<usize>);
+
+thread_local! {
+    /// Each thread's buffer for the HTML of the page it parses, kept from page to page.
+    static HTML_BUFFER: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// The HTML of `events`, in an allocation of its own size. It is written into the thread's
+/// buffer first: growing a new string for each page, by doubling, was most of the parse
+/// stage's page faults.
+fn html_of<'a>(events: Vec<Event<'a>>) -> String {
+    HTML_BUFFER.with_borrow_mut(|buffer| {
+        buffer.clear();
+        pulldown_cmark::html::push_html(buffer, events.into_iter());
+        buffer.as_str().to_owned()
+    })
+}
 
 /// The same text in an allocation of its own size. (`shrink_to_fit` is not enough: mimalloc
 /// keeps a block in place when it shrinks by less than half.)
