@@ -65,6 +65,18 @@ impl Output {
         }
     }
 
+    /// [`Output::prepare`] for bytes the caller keeps: a staged output writes them without a
+    /// copy, an in-memory one copies them.
+    pub fn prepare_from(&self, path: &str, bytes: &[u8]) -> Prepared {
+        match &self.staging {
+            None => Prepared::Held(bytes.to_vec()),
+            Some(staging) => match staging.write(path, bytes) {
+                Ok(()) => Prepared::Written,
+                Err(_) => Prepared::Failed,
+            },
+        }
+    }
+
     /// Records a prepared file; a second file at the same path is an error, never an overwrite.
     pub fn commit(&mut self, path: String, prepared: Prepared, diags: &mut Diagnostics) {
         if self.contains(&path) {

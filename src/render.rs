@@ -274,13 +274,16 @@ pub fn render_pages_with(
     let results: Vec<(String, Result<Prepared, TemplateFailure>)> = jobs
         .into_par_iter()
         .map(|job| {
-            let rendered = render_job(&env, site, shared, &job).map(|html| {
-                let html = if shared.portable {
-                    crate::site_files::portable_links(&html)
+            let rendered = PAGE_BUFFER.with_borrow_mut(|buffer| {
+                buffer.clear();
+                render_job(&env, site, shared, &job, buffer)?;
+                Ok(if shared.portable {
+                    // Templates write text, so the buffer is UTF-8.
+                    let html = crate::site_files::portable_links(&String::from_utf8_lossy(buffer));
+                    output.prepare(&job.output, html.into_bytes())
                 } else {
-                    html
-                };
-                output.prepare(&job.output, html.into_bytes())
+                    output.prepare_from(&job.output, buffer)
+                })
             });
             (job.output.clone(), rendered)
         })
@@ -522,12 +525,20 @@ pub fn render_data(site: &Site) -> RenderData {
     }
 }
 
+thread_local! {
+    /// Each thread's buffer for the page it renders, kept from page to page: a page is written
+    /// out as soon as it is rendered, so its bytes need no allocation of their own.
+    static PAGE_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Renders one job's template into `out`.
 fn render_job(
     env: &Environment<'_>,
     site: &Site,
     shared: &RenderData,
     job: &Job,
-) -> Result<String, TemplateFailure> {
+    out: &mut Vec<u8>,
+) -> Result<(), TemplateFailure> {
     let fail = |err: minijinja::Error| TemplateFailure::new(&job.template, err);
     let template = env.get_template(&job.template).map_err(fail)?;
     let page = job
@@ -543,12 +554,16 @@ fn render_job(
         minijinja::context! { name => tag.name, url => tag.url(), pages => pages }
     });
     template
-        .render(minijinja::context! {
-            site => shared.site.clone(),
-            page => page,
-            tag => tag,
-            root => job.root,
-        })
+        .render_captured_to(
+            minijinja::context! {
+                site => shared.site.clone(),
+                page => page,
+                tag => tag,
+                root => job.root,
+            },
+            out,
+        )
+        .map(drop)
         .map_err(fail)
 }
 
