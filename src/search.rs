@@ -59,20 +59,31 @@ pub struct SearchDoc<'a> {
     /// The headings above the section, outermost first (empty for a page's introduction).
     pub headings: Vec<&'a str>,
     pub kind: &'a str,
-    /// Relative to the site root, with the section's `#anchor`.
-    pub url: String,
+    /// The page's URL, relative to the site root.
+    pub page_url: &'a str,
+    /// The section's heading id, the URL's `#anchor` (empty for a page's introduction).
+    pub anchor: &'a str,
     /// Plain text, whitespace collapsed.
     pub text: &'a str,
 }
 
+impl SearchDoc<'_> {
+    /// The URL a result links to: the page's, with the section's `#anchor`.
+    pub fn url(&self) -> String {
+        DocUrl {
+            page: self.page_url,
+            anchor: self.anchor,
+        }
+        .to_string()
+    }
+}
+
 /// Collects the search documents of every page, in reading order.
 pub fn documents(site: &Site) -> Vec<SearchDoc<'_>> {
-    let order = site.reading_order();
-    let per_page: Vec<Vec<SearchDoc<'_>>> = order
+    site.reading_order()
         .par_iter()
-        .map(|&idx| page_documents(&site.pages[idx]))
-        .collect();
-    per_page.into_iter().flatten().collect()
+        .flat_map_iter(|&idx| page_documents(&site.pages[idx]))
+        .collect()
 }
 
 fn page_documents(page: &crate::resolve::Page) -> Vec<SearchDoc<'_>> {
@@ -82,23 +93,21 @@ fn page_documents(page: &crate::resolve::Page) -> Vec<SearchDoc<'_>> {
     }
     let mut path: Vec<(u8, &str)> = Vec::new();
     for section in &page.body.sections {
-        let (url, headings) = match section.heading {
+        let (anchor, headings) = match section.heading {
             Some(h) => {
                 let heading = &page.body.headings[h];
                 path.retain(|(level, _)| *level < heading.level);
                 path.push((heading.level, &heading.text));
-                (
-                    format!("{}#{}", page.url, heading.id),
-                    path.iter().map(|(_, t)| *t).collect(),
-                )
+                (heading.id.as_str(), path.iter().map(|(_, t)| *t).collect())
             }
-            None => (page.url.clone(), Vec::new()),
+            None => ("", Vec::new()),
         };
         docs.push(SearchDoc {
             title: &page.front.title,
             headings,
             kind: &page.kind,
-            url,
+            page_url: &page.url,
+            anchor,
             text: section.text.trim(),
         });
     }
@@ -343,7 +352,33 @@ struct Manifest {
 
 /// `[title, heading path, kind index, url, text]`: arrays keep the chunks small.
 #[derive(Serialize)]
-struct DocRow<'a>(&'a str, &'a [&'a str], usize, &'a str, &'a str);
+struct DocRow<'a>(&'a str, &'a [&'a str], usize, DocUrl<'a>, &'a str);
+
+/// A document's URL, `page#anchor`, printed without being put together in a string first.
+struct DocUrl<'a> {
+    page: &'a str,
+    anchor: &'a str,
+}
+
+impl std::fmt::Display for DocUrl<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.page)?;
+        if !self.anchor.is_empty() {
+            write!(f, "#{}", self.anchor)?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for DocUrl<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.anchor.is_empty() {
+            serializer.serialize_str(self.page)
+        } else {
+            serializer.collect_str(self)
+        }
+    }
+}
 
 /// A details chunk: `flywheelSearch.docs(N,[row, ...]);`, written straight into its file's bytes.
 fn docs_body(n: usize, docs: &[SearchDoc], kinds: &[String]) -> Vec<u8> {
@@ -351,7 +386,11 @@ fn docs_body(n: usize, docs: &[SearchDoc], kinds: &[String]) -> Vec<u8> {
         .iter()
         .map(|d| {
             let kind = kinds.iter().position(|k| k == d.kind).unwrap_or(0);
-            DocRow(d.title, &d.headings, kind, &d.url, snippet_source(d.text))
+            let url = DocUrl {
+                page: d.page_url,
+                anchor: d.anchor,
+            };
+            DocRow(d.title, &d.headings, kind, url, snippet_source(d.text))
         })
         .collect();
     let mut body = format!("flywheelSearch.docs({n},").into_bytes();
@@ -739,7 +778,8 @@ mod tests {
             title,
             headings: vec![heading],
             kind: "page",
-            url: String::new(),
+            page_url: "",
+            anchor: "",
             text: body,
         };
         let mut weight = |d: SearchDoc| {
@@ -763,7 +803,8 @@ mod tests {
             title: "",
             headings: Vec::new(),
             kind: "page",
-            url: String::new(),
+            page_url: "",
+            anchor: "",
             text,
         };
         let docs = [doc("doors doors"), doc("way"), doc("door way")];
