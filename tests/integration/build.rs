@@ -207,6 +207,17 @@ fn site_templates_override_the_theme_one_file_at_a_time() {
 }
 
 #[test]
+fn templates_can_list_a_pages_headings() {
+    let site = TestSite::basic().file(
+        "templates/principle.html",
+        "{% extends \"base.html\" %}{% block main %}{% for h in page.headings %}<i>{{ h.level }} {{ h.id }} {{ h.text }}</i>{% endfor %}{% endblock %}",
+    );
+    let run = site.build().success();
+    let page = run.output("principles/ownership/index.html");
+    assert!(page.contains("<i>2 in-practice In practice</i>"), "{page}");
+}
+
+#[test]
 fn the_navigation_marks_the_current_section() {
     let run = TestSite::basic().build().success();
     let nav = |path: &str| {
