@@ -744,10 +744,14 @@ fn split_sections(html: &str, mut h2: impl Iterator<Item = Value>) -> (&str, Vec
 pub fn fill_links(html: &str, urls: &[String], root: &str) -> String {
     let mut out = String::with_capacity(html.len() + urls.len() * 16);
     let mut rest = html;
-    while let Some(start) = rest.find('\0') {
-        out.push_str(&rest[..start]);
+    // `memchr` scans with vector instructions; `str::find` reads a word at a time, and the
+    // scan covers every byte of every page.
+    while let Some(start) = memchr::memchr(0, rest.as_bytes()) {
         let after = &rest[start + 1..];
-        let Some(end) = after.find('\0') else { break };
+        let Some(end) = memchr::memchr(0, after.as_bytes()) else {
+            break;
+        };
+        out.push_str(&rest[..start]);
         let url = after[..end].parse::<usize>().ok().and_then(|n| urls.get(n));
         match url {
             Some(url) if url.starts_with('#') => out.push_str(&crate::markdown::escape_attr(url)),
@@ -873,6 +877,17 @@ mod tests {
             fill_links(html, &urls, "../../"),
             "<a href=\"../../principles/ownership/#x\">a</a> <a href=\"#local\">b</a>"
         );
+    }
+
+    #[test]
+    fn placeholders_around_other_text_unknown_or_unfinished() {
+        let urls = vec!["a/".to_string()];
+        assert_eq!(
+            fill_links("é\u{0}0\u{0}ü\u{0}7\u{0}ß", &urls, "./"),
+            "é./a/ü#ß"
+        );
+        assert_eq!(fill_links("x\u{0}0", &urls, "./"), "x\u{0}0");
+        assert_eq!(fill_links("no links", &urls, "./"), "no links");
     }
 
     #[test]
