@@ -742,7 +742,9 @@ fn split_sections(html: &str, mut h2: impl Iterator<Item = Value>) -> (&str, Vec
 
 /// Swaps each `\0N\0` link placeholder for the link's URL relative to this page.
 pub fn fill_links(html: &str, urls: &[String], root: &str) -> String {
-    let mut out = String::with_capacity(html.len() + urls.len() * 16);
+    // Each placeholder becomes `root` and its URL: sized for that, the page is copied once.
+    let links: usize = urls.iter().map(|url| root.len() + url.len()).sum();
+    let mut out = String::with_capacity(html.len() + links);
     let mut rest = html;
     // `memchr` scans with vector instructions; `str::find` reads a word at a time, and the
     // scan covers every byte of every page.
