@@ -102,6 +102,10 @@ fn markup_names(html: &str) -> Vec<String> {
 /// The scheme of a link destination as a browser would read it: control characters and
 /// whitespace removed, lowercased. `None` for relative URLs.
 pub fn scheme(dest: &str) -> Option<String> {
+    // Most links are relative: without a colon there is no scheme, and nothing to copy.
+    if !dest.contains(':') {
+        return None;
+    }
     let compact: String = dest
         .chars()
         .filter(|c| !c.is_control() && !c.is_whitespace())
