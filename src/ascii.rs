@@ -3,7 +3,8 @@
 //! eight-byte word at once with a few exact bit operations does not branch per byte at all.
 //!
 //! A word's bytes are its lanes; a mask marks a lane by setting that lane's high bit. No carry
-//! crosses a lane, so the marks are exact. Every byte must be ASCII.
+//! crosses a lane, so the marks are exact. The whitespace scans expect ASCII text (their callers
+//! check); [`lanes_equal`] and [`json_escape_lanes`] are exact for any bytes.
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 /// Every lane's high bit: the mark of every lane.

@@ -355,8 +355,8 @@ pub fn parse_body(src: &BodySource<'_>) -> ParsedBody {
     out.sections
         .retain(|s| s.heading.is_some() || !s.text.trim().is_empty());
     out.html = align_with_classes(html_of(events));
-    // Thousands of pages stay in memory until they are rendered: give back what doubling
-    // the buffers over-allocated.
+    // Thousands of pages stay in memory until they are rendered: give back what doubling the
+    // section texts (and the HTML, when its tables were rewritten) over-allocated.
     out.html = compact(std::mem::take(&mut out.html));
     for section in &mut out.sections {
         section.text = compact(std::mem::take(&mut section.text));
@@ -795,38 +795,31 @@ fn shorten(text: &str, max: usize) -> String {
 
 /// Turns heading text into a URL fragment: lowercase words joined by `-`.
 pub fn slugify(text: &str) -> String {
+    // ASCII text (most headings) is lower-cased byte by byte: going through Unicode's tables
+    // for each character cost two thousand instructions a heading.
     if text.is_ascii() {
-        return slugify_ascii(text.as_bytes());
+        slug_of(
+            text.bytes().map(|b| char::from(b.to_ascii_lowercase())),
+            text.len(),
+        )
+    } else {
+        slug_of(text.chars().flat_map(char::to_lowercase), text.len())
     }
-    let mut slug = String::with_capacity(text.len());
+}
+
+/// The slug of lower-cased characters: alphanumeric runs joined by one `-` wherever spaces or
+/// `-_/.` came between them; anything else is dropped.
+fn slug_of(lowercase: impl Iterator<Item = char>, len: usize) -> String {
+    let mut slug = String::with_capacity(len);
     let mut dash = false;
-    for c in text.chars().flat_map(char::to_lowercase) {
+    for c in lowercase {
         if c.is_alphanumeric() {
             if dash && !slug.is_empty() {
                 slug.push('-');
             }
             dash = false;
             slug.push(c);
-        } else if c.is_whitespace() || c == '-' || c == '_' || c == '/' || c == '.' {
-            dash = true;
-        }
-    }
-    slug
-}
-
-/// [`slugify`] for ASCII text, byte by byte: the same rules without decoding and lower-casing
-/// characters through Unicode's tables (a heading's slug cost two thousand instructions).
-fn slugify_ascii(bytes: &[u8]) -> String {
-    let mut slug = String::with_capacity(bytes.len());
-    let mut dash = false;
-    for &byte in bytes {
-        if byte.is_ascii_alphanumeric() {
-            if dash && !slug.is_empty() {
-                slug.push('-');
-            }
-            dash = false;
-            slug.push(char::from(byte.to_ascii_lowercase()));
-        } else if ascii::is_space(byte) || matches!(byte, b'-' | b'_' | b'/' | b'.') {
+        } else if c.is_whitespace() || matches!(c, '-' | '_' | '/' | '.') {
             dash = true;
         }
     }

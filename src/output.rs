@@ -10,6 +10,7 @@
 //! write each page the moment it is rendered ([`Output::prepare`]), so a 10,000-page site is never
 //! held in memory and writing overlaps rendering.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -54,23 +55,13 @@ impl Output {
     }
 
     /// Makes a file ready from any thread: a staged output writes it now, so its bytes are freed
-    /// as soon as this returns.
-    pub fn prepare(&self, path: &str, bytes: Vec<u8>) -> Prepared {
+    /// (or, when borrowed, free to be reused) as soon as this returns; an in-memory output keeps
+    /// them, copying borrowed ones.
+    pub fn prepare<'a>(&self, path: &str, bytes: impl Into<Cow<'a, [u8]>>) -> Prepared {
+        let bytes = bytes.into();
         match &self.staging {
-            None => Prepared::Held(bytes),
+            None => Prepared::Held(bytes.into_owned()),
             Some(staging) => match staging.write(path, &bytes) {
-                Ok(()) => Prepared::Written,
-                Err(_) => Prepared::Failed,
-            },
-        }
-    }
-
-    /// [`Output::prepare`] for bytes the caller keeps: a staged output writes them without a
-    /// copy, an in-memory one copies them.
-    pub fn prepare_from(&self, path: &str, bytes: &[u8]) -> Prepared {
-        match &self.staging {
-            None => Prepared::Held(bytes.to_vec()),
-            Some(staging) => match staging.write(path, bytes) {
                 Ok(()) => Prepared::Written,
                 Err(_) => Prepared::Failed,
             },

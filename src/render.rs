@@ -282,7 +282,7 @@ pub fn render_pages_with(
                     let html = crate::site_files::portable_links(&String::from_utf8_lossy(buffer));
                     output.prepare(&job.output, html.into_bytes())
                 } else {
-                    output.prepare_from(&job.output, buffer)
+                    output.prepare(&job.output, buffer.as_slice())
                 })
             });
             (job.output.clone(), rendered)

@@ -485,6 +485,17 @@ struct Worker {
     weights: Vec<(u32, u32)>,
 }
 
+impl Worker {
+    fn new(number: usize) -> Worker {
+        Worker {
+            number,
+            analyzer: Analyzer::default(),
+            weigher: Weigher::default(),
+            weights: Vec::new(),
+        }
+    }
+}
+
 /// Every chunk's postings, in document order, and each worker's vocabulary.
 struct Analysis {
     chunks: Vec<ChunkIndex>,
@@ -503,12 +514,7 @@ fn analyse(docs: &[SearchDoc]) -> Analysis {
     let finished: Vec<Finished> = (0..threads.min(chunks.len()))
         .into_par_iter()
         .map(|number| {
-            let mut worker = Worker {
-                number,
-                analyzer: Analyzer::default(),
-                weigher: Weigher::default(),
-                weights: Vec::new(),
-            };
+            let mut worker = Worker::new(number);
             let mut built = Vec::new();
             loop {
                 let c = taken.fetch_add(1, Ordering::Relaxed);
@@ -868,12 +874,7 @@ mod tests {
         };
         let docs = [doc("doors doors"), doc("way"), doc("door way")];
         // One worker builds the first chunk, another the second, with vocabularies of their own.
-        let mut workers = [0, 1].map(|number| Worker {
-            number,
-            analyzer: Analyzer::default(),
-            weigher: Weigher::default(),
-            weights: Vec::new(),
-        });
+        let mut workers = [0, 1].map(Worker::new);
         let chunks = vec![
             ChunkIndex::build(&mut workers[1], &docs[..2], 0),
             ChunkIndex::build(&mut workers[0], &docs[2..], 2),
