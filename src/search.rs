@@ -621,9 +621,19 @@ impl Weigher {
         }
         out.extend(self.doc_terms.iter().map(|&id| {
             let score = std::mem::take(&mut self.scores[id as usize]);
-            (id, ((score * WEIGHT_SCALE).round() as u32).max(1))
+            (id, round_to_u32(score * WEIGHT_SCALE).max(1))
         }));
     }
+}
+
+/// `x.round() as u32`, without the call: on the baseline x86-64 target `f64::round` is a
+/// library function (the rounding instruction needs SSE4.1), called for every weight in the
+/// index (1.2% of a prose build's instructions). Truncating is one instruction, and `x - t` is
+/// exact for `t = trunc(x)`, so the half-away-from-zero rule is a comparison. Equal to
+/// `x.round() as u32` for every `f64`, NaN and out-of-range values included.
+fn round_to_u32(x: f64) -> u32 {
+    let truncated = x as u32;
+    truncated.saturating_add(u32::from(x - f64::from(truncated) >= 0.5))
 }
 
 /// A shard file: `flywheelSearch.terms(KEY,{"term":[postings],...});`, the terms in the order
@@ -756,7 +766,29 @@ fn fingerprinted(stem: &str, body: &[u8]) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn rounding_at_the_edges() {
+        let edges = [
+            0.5,
+            2.5,
+            0.499_999_999_999_999_94,
+            4_294_967_295.5,
+            -0.6,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for x in edges {
+            assert_eq!(round_to_u32(x), x.round() as u32, "{x}");
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn rounding_matches_the_standard_library(x in proptest::num::f64::ANY) {
+            proptest::prop_assert_eq!(round_to_u32(x), x.round() as u32);
+        }
+
         #[test]
         fn json_strings_are_written_as_serde_json_writes_them(text in "(\\PC|[\\x00-\\x1f\"\\\\\u{7f}])*") {
             let mut ours = Vec::new();
