@@ -74,20 +74,65 @@ pub struct TextSection {
     pub text: String,
 }
 
-impl ParsedBody {
+/// Collects a body's search text, section by section. The section being written grows in the
+/// thread's buffer and is copied out at its size when the next heading ends it: each section
+/// grown in a string of its own was copied as it doubled and once more to give back the slack.
+struct SectionTexts {
+    done: Vec<TextSection>,
+    heading: Option<usize>,
+    current: String,
+}
+
+thread_local! {
+    /// Each thread's buffer for the section being collected, kept from page to page.
+    static SECTION_BUFFER: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+impl SectionTexts {
+    fn new() -> Self {
+        let mut current = SECTION_BUFFER.take();
+        current.clear();
+        SectionTexts {
+            done: Vec::new(),
+            heading: None,
+            current,
+        }
+    }
+
     /// Appends text to the current section, collapsing runs of whitespace to one space, so the
     /// search index can use the text as it is; returns the number of words in `text`.
-    fn add_text(&mut self, text: &str) -> usize {
-        let Some(section) = self.sections.last_mut() else {
-            return count_words(text);
-        };
+    fn add(&mut self, text: &str) -> usize {
         // Most text is ASCII: then it is copied in runs, without decoding characters.
         if text.is_ascii() {
-            append_collapsed_ascii(&mut section.text, text)
+            append_collapsed_ascii(&mut self.current, text)
         } else {
             let spaces = text.char_indices().map(|(i, c)| (i, c.is_whitespace()));
-            append_collapsed(&mut section.text, text, spaces)
+            append_collapsed(&mut self.current, text, spaces)
         }
+    }
+
+    /// Ends the current section and starts one under the heading at index `heading`.
+    fn start(&mut self, heading: usize) {
+        self.end_current();
+        self.heading = Some(heading);
+    }
+
+    /// The sections, without an empty one before the first heading; the buffer goes back to
+    /// the thread.
+    fn finish(mut self) -> Vec<TextSection> {
+        self.end_current();
+        SECTION_BUFFER.set(self.current);
+        self.done
+    }
+
+    fn end_current(&mut self) {
+        if self.heading.is_some() || !self.current.trim().is_empty() {
+            self.done.push(TextSection {
+                heading: self.heading,
+                text: self.current.as_str().to_owned(),
+            });
+        }
+        self.current.clear();
     }
 }
 
@@ -229,7 +274,7 @@ pub fn parse_body(src: &BodySource<'_>) -> ParsedBody {
     let mut paragraph_text = String::new();
     let mut image: Option<PendingImage> = None;
     let mut raw_html = false;
-    out.sections.push(TextSection::default());
+    let mut texts = SectionTexts::new();
 
     while let Some((event, range)) = parser.next() {
         let span = src.body_start + range.start..src.body_start + range.end;
@@ -276,10 +321,7 @@ pub fn parse_body(src: &BodySource<'_>) -> ParsedBody {
                     id,
                     text,
                 });
-                out.sections.push(TextSection {
-                    heading: Some(out.headings.len() - 1),
-                    text: String::new(),
-                });
+                texts.start(out.headings.len() - 1);
             }
             Event::Start(Tag::CodeBlock(kind)) => {
                 let lang = match &kind {
@@ -296,8 +338,8 @@ pub fn parse_body(src: &BodySource<'_>) -> ParsedBody {
                         _ => {}
                     }
                 }
-                out.word_count += out.add_text(&code);
-                out.add_text(" ");
+                out.word_count += texts.add(&code);
+                texts.add(" ");
                 events.push(Event::Html(
                     render_code(src, &code, &lang, span, &mut out).into(),
                 ));
@@ -325,7 +367,7 @@ pub fn parse_body(src: &BodySource<'_>) -> ParsedBody {
                 events.push(Event::Start(Tag::Paragraph));
             }
             Event::End(TagEnd::Paragraph) => {
-                out.add_text(" ");
+                texts.add(" ");
                 in_paragraph = in_paragraph.saturating_sub(1);
                 if first_paragraph.is_none() && !paragraph_text.trim().is_empty() {
                     first_paragraph = Some(std::mem::take(&mut paragraph_text));
@@ -342,25 +384,21 @@ pub fn parse_body(src: &BodySource<'_>) -> ParsedBody {
                 }
                 match &other {
                     // Words are counted here, once, as the text goes into the search text.
-                    Event::Text(t) if image.is_none() => out.word_count += out.add_text(t),
-                    Event::Code(t) if image.is_none() => _ = out.add_text(t),
-                    Event::SoftBreak | Event::HardBreak => _ = out.add_text(" "),
-                    Event::End(end) if !is_inline(end) => _ = out.add_text(" "),
+                    Event::Text(t) if image.is_none() => out.word_count += texts.add(t),
+                    Event::Code(t) if image.is_none() => _ = texts.add(t),
+                    Event::SoftBreak | Event::HardBreak => _ = texts.add(" "),
+                    Event::End(end) if !is_inline(end) => _ = texts.add(" "),
                     _ => {}
                 }
                 push_inline(src, other, span, &mut out, &mut events, &mut image);
             }
         }
     }
-    out.sections
-        .retain(|s| s.heading.is_some() || !s.text.trim().is_empty());
+    out.sections = texts.finish();
     out.html = align_with_classes(html_of(events));
-    // Thousands of pages stay in memory until they are rendered: give back what doubling the
-    // section texts (and the HTML, when its tables were rewritten) over-allocated.
+    // Thousands of pages stay in memory until they are rendered: give back what rewriting the
+    // tables' HTML over-allocated.
     out.html = compact(std::mem::take(&mut out.html));
-    for section in &mut out.sections {
-        section.text = compact(std::mem::take(&mut section.text));
-    }
     if raw_html {
         out.html = clean_keeping_links(&out.html, body);
     }
@@ -1006,12 +1044,15 @@ mod tests {
 
     #[test]
     fn search_text_collapses_whitespace() {
-        let mut body = ParsedBody::default();
-        body.sections.push(TextSection::default());
+        let mut texts = SectionTexts::new();
         for piece in ["  lead", "ing\n\nand ", " trailing\u{a0}", "x", "  "] {
-            body.add_text(piece);
+            texts.add(piece);
         }
-        assert_eq!(body.sections[0].text, "leading and trailing x ");
+        texts.start(0);
+        let sections = texts.finish();
+        assert_eq!(sections[0].text, "leading and trailing x ");
+        assert_eq!(sections[1].heading, Some(0));
+        assert_eq!(sections[1].text, "");
     }
 
     proptest::proptest! {
