@@ -404,11 +404,13 @@ fn environment(theme: &Theme, assets: &BTreeMap<String, String>) -> Environment<
     env.set_undefined_behavior(minijinja::UndefinedBehavior::SemiStrict);
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
     // minijinja's HTML escaping also escapes `/`, which makes every URL unreadable in the
-    // output; double-quoted attributes and text need only `&`, `<`, `>` and `"` escaped.
+    // output; double-quoted attributes and text need only `&`, `<`, `>` and `"` escaped. The
+    // escaped text goes straight into the output, not through a string of its own per value.
     env.set_formatter(|out, state, value| match value.as_str() {
-        Some(text) if state.auto_escape() == minijinja::AutoEscape::Html && !value.is_safe() => out
-            .write_str(&crate::markdown::escape_attr(text))
-            .map_err(minijinja::Error::from),
+        Some(text) if state.auto_escape() == minijinja::AutoEscape::Html && !value.is_safe() => {
+            pulldown_cmark_escape::escape_html(pulldown_cmark_escape::FmtWriter(out), text)
+                .map_err(minijinja::Error::from)
+        }
         _ => minijinja::escape_formatter(out, state, value),
     });
     env.set_loader(move |name| Ok(theme.template(name)));
