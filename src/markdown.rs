@@ -147,12 +147,24 @@ fn push_separator(to: &mut String) {
 /// single spaces (most of the text) are copied as one run, so the work is a byte scan and a
 /// few large copies rather than one per word.
 fn append_collapsed_ascii(to: &mut String, text: &str) -> usize {
-    let bytes = text.as_bytes();
-    // A line of prose is most often words joined by single spaces: then it is copied as it is.
-    if let Some(words) = single_spaced_words(bytes) {
-        to.push_str(text);
+    // A line of prose is most often words joined by single spaces, with perhaps one space at
+    // either end where it meets inline markup (`text *emphasis* text`): then it is copied as it
+    // is. (Without the ends, all text after a link or emphasis went byte by byte, below.)
+    let leading = text.starts_with(' ');
+    let inner = &text[usize::from(leading)..];
+    let trailing = inner.ends_with(' ');
+    let inner = &inner[..inner.len() - usize::from(trailing)];
+    if let Some(words) = single_spaced_words(inner.as_bytes()).filter(|_| !inner.is_empty()) {
+        if leading {
+            push_separator(to);
+        }
+        to.push_str(inner);
+        if trailing {
+            to.push(' ');
+        }
         return words;
     }
+    let bytes = text.as_bytes();
     let mut words = 0;
     let mut i = 0;
     to.reserve(text.len());
