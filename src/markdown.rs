@@ -7,6 +7,7 @@
 //! the render stage swaps the placeholders for relative URLs. NUL cannot occur in the HTML
 //! otherwise: the load stage replaces it in every source file.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::ops::Range;
@@ -728,23 +729,34 @@ pub fn join_relative(dir: &str, rel: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
-fn percent_decode(s: &str) -> String {
+/// Decodes `%XX` escapes in a link's path. A `%` not followed by two hex digits stays as it is,
+/// and so does the whole path if what it decodes to is not UTF-8.
+fn percent_decode(s: &str) -> Cow<'_, str> {
+    // Most links have no escapes at all: then there is nothing to copy.
+    if !s.contains('%') {
+        return Cow::Borrowed(s);
+    }
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok());
-        if let (b'%', Some(Ok(b))) = (bytes[i], hex.map(|h| u8::from_str_radix(h, 16))) {
-            out.push(b);
+        let escaped = match bytes.get(i..i + 3) {
+            Some(&[b'%', high, low]) => hex_value(high).zip(hex_value(low)),
+            _ => None,
+        };
+        if let Some((high, low)) = escaped {
+            out.push(high << 4 | low);
             i += 3;
         } else {
             out.push(bytes[i]);
             i += 1;
         }
     }
-    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
+    String::from_utf8(out).map_or(Cow::Borrowed(s), Cow::Owned)
+}
+
+fn hex_value(digit: u8) -> Option<u8> {
+    (digit as char).to_digit(16).map(|value| value as u8)
 }
 
 fn render_code(
@@ -1099,6 +1111,19 @@ mod tests {
             let expected = regular.then(|| text.split_whitespace().count());
             proptest::prop_assert_eq!(counted, expected);
         }
+    }
+
+    #[test]
+    fn percent_escapes_in_link_paths() {
+        assert_eq!(percent_decode("plain/page.md"), "plain/page.md");
+        assert_eq!(percent_decode("a%20b.md"), "a b.md");
+        assert_eq!(percent_decode("caf%C3%a9.md"), "caf\u{e9}.md");
+        // Not an escape: a `%` without two hex digits after it (a sign is not a digit).
+        for kept in ["100%", "%zz.md", "%+5.md", "%2"] {
+            assert_eq!(percent_decode(kept), kept);
+        }
+        // Escapes that decode to something other than UTF-8 leave the path as written.
+        assert_eq!(percent_decode("%FF.md"), "%FF.md");
     }
 
     #[test]
