@@ -23,6 +23,14 @@ use crate::diag::{Diagnostic, Diagnostics};
 /// The file that marks an output folder as Flywheel's to replace.
 pub const MARKER_FILE: &str = ".flywheel-output";
 
+/// Ten hex digits naming a file's content, for names such as `style.1a2b3c4d5e.css` that hosts
+/// may cache forever. The hash (XXH3) is fast rather than hard to forge: it only has to tell
+/// versions of one file apart. It reads the search index's tens of megabytes several times
+/// faster than the cryptographic BLAKE3 used before (1.8% of a prose build's instructions).
+pub fn content_hash(bytes: &[u8]) -> String {
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(bytes))[..10].to_string()
+}
+
 /// The site's files, by path relative to the output folder. Contents are shared (`Arc`), so the
 /// dev server can keep the last good build and copy unchanged pages into the next one for free.
 #[derive(Debug, Default, Clone)]

@@ -758,8 +758,7 @@ fn hex(key: &str) -> String {
 }
 
 fn fingerprinted(stem: &str, body: &[u8]) -> String {
-    let hash = blake3::hash(body).to_hex();
-    format!("{DIR}/{stem}.{}.js", &hash[..10])
+    format!("{DIR}/{stem}.{}.js", crate::output::content_hash(body))
 }
 
 #[cfg(test)]

@@ -96,9 +96,8 @@ fn fingerprint(path: &str, bytes: &[u8]) -> String {
     if ext != "css" && ext != "js" {
         return path.to_string();
     }
-    let hash = blake3::hash(bytes).to_hex();
     // Under assets/, so a host can cache the whole folder forever with one rule.
-    format!("assets/{stem}.{}.{ext}", &hash[..10])
+    format!("assets/{stem}.{}.{ext}", crate::output::content_hash(bytes))
 }
 
 /// Every site-wide file that is not a page or an asset: sitemap, robots.txt, redirects, feed.
