@@ -122,6 +122,11 @@ fn page_documents(page: &crate::resolve::Page) -> Vec<SearchDoc<'_>> {
 pub struct Analyzer {
     language: English,
     pipeline: elasticlunr::Pipeline,
+    /// Raw tokens of up to 16 bytes (nearly all of them), keyed by their bytes packed into one
+    /// number ([`packed`]): found with no string hashing, no key comparison through a pointer.
+    short_cache: FxHashMap<u128, Option<u32>>,
+    /// Longer raw tokens, and every token of a text with a NUL byte (which would make packing
+    /// ambiguous).
     cache: FxHashMap<String, Option<u32>>,
     terms: Vec<String>,
     ids: FxHashMap<String, u32>,
@@ -134,6 +139,7 @@ impl Default for Analyzer {
         Analyzer {
             language,
             pipeline,
+            short_cache: FxHashMap::default(),
             cache: FxHashMap::default(),
             terms: Vec::new(),
             ids: FxHashMap::default(),
@@ -152,14 +158,25 @@ impl Analyzer {
     /// The same terms as [`Analyzer::terms`], as ids into this analyzer's term table.
     pub fn term_ids(&mut self, text: &str, out: &mut Vec<u32>) {
         out.clear();
+        let packable = memchr::memchr(0, text.as_bytes()).is_none();
         for_each_raw_token(text, |raw| {
-            let id = match self.cache.get(raw) {
-                Some(id) => *id,
-                None => {
-                    let id = self.analyse_token(raw);
-                    self.cache.insert(raw.to_string(), id);
-                    id
-                }
+            let id = match packable.then(|| packed(raw.as_bytes())).flatten() {
+                Some(key) => match self.short_cache.get(&key) {
+                    Some(id) => *id,
+                    None => {
+                        let id = self.analyse_token(raw);
+                        self.short_cache.insert(key, id);
+                        id
+                    }
+                },
+                None => match self.cache.get(raw) {
+                    Some(id) => *id,
+                    None => {
+                        let id = self.analyse_token(raw);
+                        self.cache.insert(raw.to_string(), id);
+                        id
+                    }
+                },
             };
             if let Some(id) = id {
                 out.push(id);
@@ -185,6 +202,35 @@ impl Analyzer {
     pub fn term(&self, id: u32) -> &str {
         &self.terms[id as usize]
     }
+}
+
+/// The bytes of a token of 1 to 16 bytes as one number, zero-padded, or `None` for other
+/// lengths. For a token without NUL bytes this is one-to-one: the padding cannot be mistaken
+/// for a byte of the token. It is built from two loads of a fixed size, the first and the last
+/// `k` bytes, which overlap in the middle and are OR'd together (the overlapping bytes are the
+/// same), so there is no copy of a variable length.
+fn packed(token: &[u8]) -> Option<u128> {
+    let len = token.len();
+    let (first, last, k) = match len {
+        1 => return Some(u128::from(token[0])),
+        2..=3 => (
+            u128::from(u16::from_le_bytes([token[0], token[1]])),
+            u128::from(u16::from_le_bytes([token[len - 2], token[len - 1]])),
+            2,
+        ),
+        4..=7 => (
+            u128::from(u32::from_le_bytes(token[..4].try_into().ok()?)),
+            u128::from(u32::from_le_bytes(token[len - 4..].try_into().ok()?)),
+            4,
+        ),
+        8..=16 => (
+            u128::from(u64::from_le_bytes(token[..8].try_into().ok()?)),
+            u128::from(u64::from_le_bytes(token[len - 8..].try_into().ok()?)),
+            8,
+        ),
+        _ => return None,
+    };
+    Some(first | last << ((len - k) * 8))
 }
 
 /// Calls `f` with each raw token of `text`: the non-empty runs between whitespace and hyphens,
@@ -766,6 +812,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn packed_tokens_are_their_bytes_zero_padded() {
+        for token in [
+            "a",
+            "ab",
+            "abc",
+            "abcd",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghi",
+            "0123456789abcdef",
+        ] {
+            let mut padded = [0u8; 16];
+            padded[..token.len()].copy_from_slice(token.as_bytes());
+            assert_eq!(
+                packed(token.as_bytes()),
+                Some(u128::from_le_bytes(padded)),
+                "{token}"
+            );
+        }
+        assert_eq!(packed(b""), None);
+        assert_eq!(packed(b"0123456789abcdefg"), None);
+    }
+
+    #[test]
     fn rounding_at_the_edges() {
         let edges = [
             0.5,
@@ -783,6 +853,13 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn packing_is_padding(token in proptest::collection::vec(proptest::num::u8::ANY, 1..=16)) {
+            let mut padded = [0u8; 16];
+            padded[..token.len()].copy_from_slice(&token);
+            proptest::prop_assert_eq!(packed(&token), Some(u128::from_le_bytes(padded)));
+        }
+
         #[test]
         fn rounding_matches_the_standard_library(x in proptest::num::f64::ANY) {
             proptest::prop_assert_eq!(round_to_u32(x), x.round() as u32);
@@ -933,12 +1010,18 @@ mod tests {
     #[test]
     fn cached_term_ids_match_the_pipeline() {
         let mut analyzer = Analyzer::default();
-        let text = "The customers' two-way doors! Customers, doors; the DOORS café naïve";
-        let mut ids = Vec::new();
-        analyzer.term_ids(text, &mut ids);
-        analyzer.term_ids(text, &mut ids);
-        let via_ids: Vec<&str> = ids.iter().map(|&id| analyzer.term(id)).collect();
-        assert_eq!(via_ids, analyzer.terms(text));
+        // Short and long tokens, and a text with a NUL byte, whose tokens are not packed.
+        for text in [
+            "The customers' two-way doors! Customers, doors; the DOORS café naïve",
+            "internationalisation internationalisations customer-obsessed obsessed",
+            "doors\0 doors door\0s customers",
+        ] {
+            let mut ids = Vec::new();
+            analyzer.term_ids(text, &mut ids);
+            analyzer.term_ids(text, &mut ids);
+            let via_ids: Vec<&str> = ids.iter().map(|&id| analyzer.term(id)).collect();
+            assert_eq!(via_ids, analyzer.terms(text), "{text:?}");
+        }
     }
 
     #[test]
