@@ -18,6 +18,7 @@
 //! data to `window.flywheelSearch`, so the index loads over HTTP and from `file://` alike.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rustc_hash::FxHashMap;
@@ -550,12 +551,10 @@ struct Analysis {
 
 /// Analyses every document, in parallel: one worker per thread takes chunks of documents from
 /// a shared counter until none is left, so the work stays balanced while each worker's word
-/// cache warms once per build rather than once per chunk. Chunks are small (four per thread)
-/// to keep the lists each holds while it sorts them small.
+/// cache warms once per build rather than once per chunk. See [`chunk_bounds`] for their sizes.
 fn analyse(docs: &[SearchDoc]) -> Analysis {
     let threads = rayon::current_num_threads();
-    let chunk_size = docs.len().div_ceil(threads * 4).max(512);
-    let chunks: Vec<&[SearchDoc]> = docs.chunks(chunk_size).collect();
+    let chunks = chunk_bounds(docs.len(), threads);
     let taken = AtomicUsize::new(0);
     let finished: Vec<Finished> = (0..threads.min(chunks.len()))
         .into_par_iter()
@@ -564,8 +563,9 @@ fn analyse(docs: &[SearchDoc]) -> Analysis {
             let mut built = Vec::new();
             loop {
                 let c = taken.fetch_add(1, Ordering::Relaxed);
-                let Some(chunk) = chunks.get(c) else { break };
-                built.push((c, ChunkIndex::build(&mut worker, chunk, c * chunk_size)));
+                let Some(range) = chunks.get(c) else { break };
+                let chunk = &docs[range.clone()];
+                built.push((c, ChunkIndex::build(&mut worker, chunk, range.start)));
             }
             Finished {
                 vocabulary: worker.analyzer.terms,
@@ -584,6 +584,27 @@ fn analyse(docs: &[SearchDoc]) -> Analysis {
         chunks: numbered.into_iter().map(|(_, chunk)| chunk).collect(),
         vocabularies,
     }
+}
+
+/// Where the analysis's chunks of documents begin and end. A chunk is at most a quarter of a
+/// thread's share, which keeps the lists it holds while it sorts them small; once less than
+/// half the documents are left, chunks shrink with what is left (down to a sixteenth of a
+/// share), so the workers finish close together instead of one waiting out another's last
+/// large chunk. Every chunk has at least 512 documents: each one costs a merge.
+fn chunk_bounds(len: usize, threads: usize) -> Vec<Range<usize>> {
+    let largest = len.div_ceil(threads * 4).max(512);
+    let smallest = len.div_ceil(threads * 16).max(512);
+    let mut bounds = Vec::new();
+    let mut start = 0;
+    while start < len {
+        let remaining = len - start;
+        let size = (remaining / (threads * 2))
+            .clamp(smallest, largest)
+            .min(remaining);
+        bounds.push(start..start + size);
+        start += size;
+    }
+    bounds
 }
 
 /// What a worker leaves: its vocabulary and the chunks it built, each with its number.
@@ -833,6 +854,25 @@ mod tests {
         }
         assert_eq!(packed(b""), None);
         assert_eq!(packed(b"0123456789abcdefg"), None);
+    }
+
+    #[test]
+    fn chunks_cover_the_documents_and_shrink_toward_the_end() {
+        for (len, threads) in [(0, 2), (100, 2), (5_000, 2), (70_000, 2), (70_000, 8)] {
+            let bounds = chunk_bounds(len, threads);
+            let mut next = 0;
+            for range in &bounds {
+                assert_eq!(range.start, next, "{len} documents, {threads} threads");
+                assert!(!range.is_empty());
+                assert!(range.len() <= len.div_ceil(threads * 4).max(512));
+                next = range.end;
+            }
+            assert_eq!(next, len);
+        }
+        let sizes: Vec<usize> = chunk_bounds(70_000, 2).iter().map(Range::len).collect();
+        assert_eq!(sizes[0], 8_750);
+        assert!(sizes.windows(2).all(|pair| pair[1] <= pair[0]), "{sizes:?}");
+        assert!(sizes.last() < sizes.first(), "{sizes:?}");
     }
 
     #[test]
