@@ -506,18 +506,12 @@ impl ChunkIndex {
         }
     }
 
-    /// Each term that occurs in the chunk, with its pairs; `vocabulary` is its worker's.
-    fn terms<'a>(
-        &'a self,
-        vocabulary: &'a [String],
-    ) -> impl Iterator<Item = (&'a str, &'a [(u32, u32)])> + 'a {
-        self.starts
-            .windows(2)
-            .enumerate()
-            .filter_map(|(id, range)| {
-                let list = &self.postings[range[0]..range[1]];
-                (!list.is_empty()).then(|| (vocabulary[id].as_str(), list))
-            })
+    /// The pairs of the term with id `id` (in the chunk's worker's vocabulary), if the chunk
+    /// has it.
+    fn list(&self, id: u32) -> Option<&[(u32, u32)]> {
+        let id = id as usize;
+        let (&start, &end) = (self.starts.get(id)?, self.starts.get(id + 1)?);
+        (start < end).then(|| &self.postings[start..end])
     }
 }
 
@@ -615,20 +609,57 @@ struct Finished {
 
 /// Every term with its postings, sorted by term.
 fn postings(analysis: &Analysis) -> Vec<TermPostings<'_>> {
-    let mut partials: Vec<(&str, &[(u32, u32)])> = analysis
-        .chunks
-        .iter()
-        .flat_map(|chunk| chunk.terms(&analysis.vocabularies[chunk.worker]))
+    // Workers number their terms apart, so a term is matched across workers by its text. Each
+    // vocabulary is sorted once and the sorted vocabularies merged: sorting every chunk's
+    // (term, list) pairs by text instead compared strings for each chunk a term occurs in.
+    let sorted: Vec<Vec<u32>> = analysis
+        .vocabularies
+        .par_iter()
+        .map(|vocabulary| {
+            let mut ids: Vec<u32> = (0..vocabulary.len() as u32).collect();
+            ids.par_sort_unstable_by(|&a, &b| vocabulary[a as usize].cmp(&vocabulary[b as usize]));
+            ids
+        })
         .collect();
-    // A stable sort keeps each term's chunks in document order, so merging is concatenation.
-    partials.par_sort_by(|a, b| a.0.cmp(b.0));
-    partials
+    let merged = merge_vocabularies(&analysis.vocabularies, &sorted);
+    // A term's lists, one per chunk that has it, in chunk (so document) order.
+    merged
         .par_chunk_by(|a, b| a.0 == b.0)
         .map(|same_term| TermPostings {
             term: same_term[0].0,
-            lists: same_term.iter().map(|(_, list)| *list).collect(),
+            lists: analysis
+                .chunks
+                .iter()
+                .filter_map(|chunk| {
+                    let &(_, _, id) = same_term.iter().find(|t| t.1 == chunk.worker)?;
+                    chunk.list(id)
+                })
+                .collect(),
         })
         .collect()
+}
+
+/// Every worker's terms as `(text, worker, id)`, in text order, the same text from different
+/// workers side by side: a merge of the vocabularies sorted by text (`sorted[w]` lists worker
+/// `w`'s term ids in text order).
+fn merge_vocabularies<'a>(
+    vocabularies: &'a [Vec<String>],
+    sorted: &[Vec<u32>],
+) -> Vec<(&'a str, usize, u32)> {
+    let mut merged = Vec::with_capacity(sorted.iter().map(Vec::len).sum());
+    let mut next = vec![0; sorted.len()];
+    loop {
+        let smallest = (0..sorted.len())
+            .filter_map(|w| {
+                let id = *sorted[w].get(next[w])?;
+                Some((vocabularies[w][id as usize].as_str(), w, id))
+            })
+            .min();
+        let Some(term) = smallest else { break };
+        next[term.1] += 1;
+        merged.push(term);
+    }
+    merged
 }
 
 /// Reusable buffers for weighing documents one after another. Counts and scores are dense
