@@ -294,12 +294,12 @@ pub fn build_index(site: &Site, out: &mut Output, diags: &mut Diagnostics) {
             (key.clone(), path, prepared)
         })
         .collect();
-    let kinds: Vec<String> = {
-        let mut k: Vec<String> = docs.iter().map(|d| d.kind.to_string()).collect();
-        k.sort();
-        k.dedup();
-        k
-    };
+    let kinds: Vec<&str> = docs
+        .iter()
+        .map(|d| d.kind)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let chunk_files: Vec<(String, Prepared)> = docs
         .par_chunks(DOCS_PER_CHUNK)
         .enumerate()
@@ -312,7 +312,7 @@ pub fn build_index(site: &Site, out: &mut Output, diags: &mut Diagnostics) {
         .collect();
     let labels: Vec<(String, String)> = kinds
         .iter()
-        .map(|k| (k.clone(), site.config.kind_label(k)))
+        .map(|k| (k.to_string(), site.config.kind_label(k)))
         .collect();
     let manifest = Manifest {
         v: 1,
@@ -399,7 +399,7 @@ struct Manifest {
 
 /// A details chunk: `flywheelSearch.docs(N,[row, ...]);`, each row `[title, heading path, kind
 /// index, url, text]` (arrays keep the chunks small), printed straight into the file's bytes.
-fn docs_body(n: usize, docs: &[SearchDoc], kinds: &[String]) -> Vec<u8> {
+fn docs_body(n: usize, docs: &[SearchDoc], kinds: &[&str]) -> Vec<u8> {
     let text: usize = docs
         .iter()
         .map(|d| d.title.len() + d.page_url.len() + d.anchor.len() + SNIPPET_SOURCE_CHARS + 32)
@@ -422,7 +422,7 @@ fn docs_body(n: usize, docs: &[SearchDoc], kinds: &[String]) -> Vec<u8> {
             write_json_string(&mut body, heading);
         }
         body.extend_from_slice(b"],");
-        let kind = kinds.iter().position(|k| k == doc.kind).unwrap_or(0);
+        let kind = kinds.iter().position(|&k| k == doc.kind).unwrap_or(0);
         body.extend_from_slice(itoa::Buffer::new().format(kind).as_bytes());
         body.extend_from_slice(b",\"");
         write_json_contents(&mut body, doc.page_url);
