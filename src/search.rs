@@ -636,6 +636,9 @@ fn postings(analysis: &Analysis) -> Vec<TermPostings<'_>> {
                 })
                 .collect(),
         })
+        // Every term a worker names occurs in one of its chunks; this only keeps an empty
+        // entry out of the index if that ever stops being so.
+        .filter(|term| !term.lists.is_empty())
         .collect()
 }
 
