@@ -159,6 +159,11 @@ impl Analyzer {
     /// The same terms as [`Analyzer::terms`], as ids into this analyzer's term table.
     pub fn term_ids(&mut self, text: &str, out: &mut Vec<u32>) {
         out.clear();
+        self.append_term_ids(text, out);
+    }
+
+    /// [`Analyzer::term_ids`] appended to `out`.
+    fn append_term_ids(&mut self, text: &str, out: &mut Vec<u32>) {
         let packable = memchr::memchr(0, text.as_bytes()).is_none();
         for_each_raw_token(text, |raw| {
             let id = match packable.then(|| packed(raw.as_bytes())).flatten() {
@@ -186,7 +191,15 @@ impl Analyzer {
     }
 
     fn analyse_token(&mut self, raw: &str) -> Option<u32> {
-        let term = self.pipeline.run(vec![raw.trim().to_lowercase()]).pop()?;
+        let trimmed = raw.trim();
+        let lowered = if trimmed.is_ascii() {
+            trimmed.to_ascii_lowercase()
+        } else {
+            trimmed.to_lowercase()
+        };
+        // `Pipeline::run` for one token, without the lists it takes and returns.
+        let term =
+            (self.pipeline.queue.iter()).try_fold(lowered, |token, step| step.filter(token))?;
         if term.is_empty() || term.len() > MAX_TOKEN_BYTES {
             return None;
         }
@@ -686,13 +699,18 @@ impl Weigher {
     /// Appends `(term id, weight)` for each of the document's terms to `out`.
     fn weigh(&mut self, analyzer: &mut Analyzer, doc: &SearchDoc, out: &mut Vec<(u32, u32)>) {
         self.doc_terms.clear();
-        let headings = doc.headings.join(" ");
-        for (text, boost) in [
-            (doc.title, BOOST_TITLE),
-            (headings.as_str(), BOOST_HEADINGS),
-            (doc.text, BOOST_BODY),
-        ] {
-            analyzer.term_ids(text, &mut self.ids);
+        // The heading path is analysed heading by heading: tokens never span two headings, so
+        // that is what analysing them joined by spaces gives, without joining them.
+        let fields: [(&[&str], f64); 3] = [
+            (std::slice::from_ref(&doc.title), BOOST_TITLE),
+            (&doc.headings, BOOST_HEADINGS),
+            (std::slice::from_ref(&doc.text), BOOST_BODY),
+        ];
+        for (texts, boost) in fields {
+            self.ids.clear();
+            for text in texts {
+                analyzer.append_term_ids(text, &mut self.ids);
+            }
             if self.ids.is_empty() {
                 continue;
             }
