@@ -69,7 +69,8 @@ pub struct SearchDoc<'a> {
 }
 
 impl SearchDoc<'_> {
-    /// The URL a result links to: the page's, with the section's `#anchor`.
+    /// The URL a result links to: the page's, with the section's `#anchor`. ([`docs_body`]
+    /// prints the same two parts straight into a details chunk.)
     pub fn url(&self) -> String {
         if self.anchor.is_empty() {
             self.page_url.to_string()
@@ -122,13 +123,19 @@ fn page_documents(page: &crate::resolve::Page) -> Vec<SearchDoc<'_>> {
 /// `tokenize_whitespace`, written out so hits need no allocation.
 pub struct Analyzer {
     language: English,
-    pipeline: elasticlunr::Pipeline,
     /// Raw tokens of up to 16 bytes (nearly all of them), keyed by their bytes packed into one
     /// number ([`packed`]): found with no string hashing, no key comparison through a pointer.
     short_cache: FxHashMap<u128, Option<u32>>,
     /// Longer raw tokens, and every token of a text with a NUL byte (which would make packing
     /// ambiguous).
     cache: FxHashMap<String, Option<u32>>,
+    vocabulary: Vocabulary,
+}
+
+/// What a raw token becomes: the pipeline, and the terms it has made so far, numbered in the
+/// order they first came up. Apart from the caches, so a cache can be filled while borrowed.
+struct Vocabulary {
+    pipeline: elasticlunr::Pipeline,
     terms: Vec<String>,
     ids: FxHashMap<String, u32>,
 }
@@ -139,11 +146,13 @@ impl Default for Analyzer {
         let pipeline = language.make_pipeline();
         Analyzer {
             language,
-            pipeline,
             short_cache: FxHashMap::default(),
             cache: FxHashMap::default(),
-            terms: Vec::new(),
-            ids: FxHashMap::default(),
+            vocabulary: Vocabulary {
+                pipeline,
+                terms: Vec::new(),
+                ids: FxHashMap::default(),
+            },
         }
     }
 }
@@ -151,7 +160,7 @@ impl Default for Analyzer {
 impl Analyzer {
     /// Tokenises, trims, drops stop words and stems: elasticlunr's pipeline, run directly.
     pub fn terms(&self, text: &str) -> Vec<String> {
-        let mut terms = self.pipeline.run(self.language.tokenize(text));
+        let mut terms = self.vocabulary.pipeline.run(self.language.tokenize(text));
         terms.retain(|t| !t.is_empty() && t.len() <= MAX_TOKEN_BYTES);
         terms
     }
@@ -164,24 +173,24 @@ impl Analyzer {
 
     /// [`Analyzer::term_ids`] appended to `out`.
     fn append_term_ids(&mut self, text: &str, out: &mut Vec<u32>) {
+        let Analyzer {
+            short_cache,
+            cache,
+            vocabulary,
+            ..
+        } = self;
         let packable = memchr::memchr(0, text.as_bytes()).is_none();
         for_each_raw_token(text, |raw| {
             let id = match packable.then(|| packed(raw.as_bytes())).flatten() {
-                Some(key) => match self.short_cache.get(&key) {
-                    Some(id) => *id,
-                    None => {
-                        let id = self.analyse_token(raw);
-                        self.short_cache.insert(key, id);
-                        id
-                    }
-                },
-                None => match self.cache.get(raw) {
-                    Some(id) => *id,
-                    None => {
-                        let id = self.analyse_token(raw);
-                        self.cache.insert(raw.to_string(), id);
-                        id
-                    }
+                Some(key) => *short_cache
+                    .entry(key)
+                    .or_insert_with(|| vocabulary.analyse(raw)),
+                // Looked up before the entry is made, so that a hit copies no key.
+                None => match cache.get(raw) {
+                    Some(&id) => id,
+                    None => *cache
+                        .entry(raw.to_string())
+                        .or_insert_with(|| vocabulary.analyse(raw)),
                 },
             };
             if let Some(id) = id {
@@ -190,7 +199,26 @@ impl Analyzer {
         });
     }
 
-    fn analyse_token(&mut self, raw: &str) -> Option<u32> {
+    /// How many terms the analyzer has numbered.
+    fn term_count(&self) -> usize {
+        self.vocabulary.terms.len()
+    }
+
+    /// The terms, indexed by id.
+    fn into_terms(self) -> Vec<String> {
+        self.vocabulary.terms
+    }
+
+    /// The term an id stands for.
+    pub fn term(&self, id: u32) -> &str {
+        &self.vocabulary.terms[id as usize]
+    }
+}
+
+impl Vocabulary {
+    /// The id of the term `raw` becomes, numbering it if it is new; `None` for a stop word or a
+    /// token with nothing left after trimming.
+    fn analyse(&mut self, raw: &str) -> Option<u32> {
         let trimmed = raw.trim();
         let lowered = if trimmed.is_ascii() {
             trimmed.to_ascii_lowercase()
@@ -210,11 +238,6 @@ impl Analyzer {
         self.ids.insert(term.clone(), id);
         self.terms.push(term);
         Some(id)
-    }
-
-    /// The term an id stands for.
-    pub fn term(&self, id: u32) -> &str {
-        &self.terms[id as usize]
     }
 }
 
@@ -492,7 +515,7 @@ impl ChunkIndex {
                 .weigh(&mut worker.analyzer, doc, &mut weights);
             doc_ends.push(weights.len());
         }
-        let mut starts = vec![0; worker.analyzer.terms.len() + 1];
+        let mut starts = vec![0; worker.analyzer.term_count() + 1];
         for &(id, _) in &weights {
             starts[id as usize + 1] += 1;
         }
@@ -575,7 +598,7 @@ fn analyse(docs: &[SearchDoc]) -> Analysis {
                 built.push((c, ChunkIndex::build(&mut worker, chunk, range.start)));
             }
             Finished {
-                vocabulary: worker.analyzer.terms,
+                vocabulary: worker.analyzer.into_terms(),
                 built,
             }
         })
@@ -714,7 +737,7 @@ impl Weigher {
             if self.ids.is_empty() {
                 continue;
             }
-            let vocabulary = analyzer.terms.len();
+            let vocabulary = analyzer.term_count();
             if self.counts.len() < vocabulary {
                 self.counts.resize(vocabulary, 0);
                 self.scores.resize(vocabulary, 0.0);
@@ -1081,7 +1104,7 @@ mod tests {
         ];
         let analysis = Analysis {
             chunks,
-            vocabularies: workers.map(|w| w.analyzer.terms).to_vec(),
+            vocabularies: workers.map(|w| w.analyzer.into_terms()).to_vec(),
         };
         let terms: Vec<(&str, Vec<Vec<u32>>)> = postings(&analysis)
             .iter()
