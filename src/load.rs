@@ -146,33 +146,24 @@ pub fn load_content(root: &Path, max_file_bytes: u64, diags: &mut Diagnostics) -
         .into_par_iter()
         .map(|(rel, path)| {
             let mut file_diags = Diagnostics::default();
-            let size = std::fs::metadata(&path).map_or(0, |m| m.len());
-            if size > max_file_bytes {
-                file_diags.push(
-                    Diagnostic::error(format!(
-                        "file is {size} bytes, over the limit of {max_file_bytes}"
-                    ))
-                    .in_file(&format!("{CONTENT_DIR}/{rel}"))
-                    .with_hint("split it, or raise `max_file_bytes` under [markdown] in site.toml"),
-                );
-                return (None, None, file_diags);
-            }
             if rel.ends_with(".md") {
-                let source = read_source(root, &rel, &path, &mut file_diags).map(|mut source| {
+                let source = read_source(root, &rel, &path, max_file_bytes, &mut file_diags);
+                let source = source.map(|mut source| {
                     source.last_commit = dates.get(&rel).cloned();
                     source
                 });
-                (source, None, file_diags)
-            } else {
-                (
-                    None,
-                    Some(AssetFile {
-                        rel_path: rel,
-                        path,
-                    }),
-                    file_diags,
-                )
+                return (source, None, file_diags);
             }
+            let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+            if size > max_file_bytes {
+                file_diags.push(too_large(&rel, size, max_file_bytes));
+                return (None, None, file_diags);
+            }
+            let asset = AssetFile {
+                rel_path: rel,
+                path,
+            };
+            (None, Some(asset), file_diags)
         })
         .collect();
     for (source, asset, file_diags) in read {
@@ -245,16 +236,66 @@ fn rel_path(base: &Path, path: &Path) -> Option<String> {
     Some(parts?.join("/"))
 }
 
-/// Reads one markdown file under `content/` (the dev server re-reading a saved page).
-pub fn read_one(root: &Path, rel: &str, diags: &mut Diagnostics) -> Option<SourceFile> {
+/// Reads one markdown file under `content/` (the dev server re-reading a saved page), with the
+/// same size limit as a build.
+pub fn read_one(
+    root: &Path,
+    rel: &str,
+    max_file_bytes: u64,
+    diags: &mut Diagnostics,
+) -> Option<SourceFile> {
     let path = root.join(CONTENT_DIR).join(rel);
-    read_source(root, rel, &path, diags)
+    read_source(root, rel, &path, max_file_bytes, diags)
 }
 
-fn read_source(root: &Path, rel: &str, path: &Path, diags: &mut Diagnostics) -> Option<SourceFile> {
+fn too_large(rel: &str, size: u64, limit: u64) -> Diagnostic {
+    Diagnostic::error(format!("file is {size} bytes, over the limit of {limit}"))
+        .in_file(&format!("{CONTENT_DIR}/{rel}"))
+        .with_hint("split it, or raise `max_file_bytes` under [markdown] in site.toml")
+}
+
+/// A file read whole, or the size that kept it from being read.
+enum Limited {
+    Read(Vec<u8>),
+    TooLarge(u64),
+}
+
+/// Reads a file of at most `limit` bytes. The size comes from the opened file, so the check and
+/// the read are of the same file, and a page costs no system call for its size by path.
+fn read_limited(path: &Path, limit: u64) -> std::io::Result<Limited> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    if size > limit {
+        return Ok(Limited::TooLarge(size));
+    }
+    // Read through `take`: `File::read_to_end` would ask the file for its size and position
+    // again. A file that grew past the limit since is still refused.
+    let mut bytes = Vec::new();
+    bytes.try_reserve_exact(usize::try_from(size).map_or(0, |size| size + 1))?;
+    (&file)
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Ok(Limited::TooLarge(file.metadata()?.len()));
+    }
+    Ok(Limited::Read(bytes))
+}
+
+fn read_source(
+    root: &Path,
+    rel: &str,
+    path: &Path,
+    max_file_bytes: u64,
+    diags: &mut Diagnostics,
+) -> Option<SourceFile> {
     let display = format!("{CONTENT_DIR}/{rel}");
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
+    let bytes = match read_limited(path, max_file_bytes) {
+        Ok(Limited::Read(bytes)) => bytes,
+        Ok(Limited::TooLarge(size)) => {
+            diags.push(too_large(rel, size, max_file_bytes));
+            return None;
+        }
         Err(err) => {
             diags.push(
                 Diagnostic::error(format!("cannot read file: {err}"))
@@ -360,6 +401,24 @@ fn line_spans(text: &str) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_read_again_keeps_to_the_size_limit() {
+        let site = tempfile::tempdir().unwrap();
+        std::fs::create_dir(site.path().join(CONTENT_DIR)).unwrap();
+        let page = "+++\ntitle = \"A\"\n+++\nSome text.\n";
+        std::fs::write(site.path().join("content/a.md"), page).unwrap();
+        let mut diags = Diagnostics::default();
+        let read = read_one(site.path(), "a.md", page.len() as u64, &mut diags);
+        assert_eq!(read.map(|source| source.text), Some(page.to_string()));
+        let read = read_one(site.path(), "a.md", 10, &mut diags);
+        assert!(read.is_none());
+        let message = format!("{:?}", diags.iter().collect::<Vec<_>>());
+        assert!(
+            message.contains("file is 31 bytes, over the limit of 10"),
+            "{message}"
+        );
+    }
 
     #[test]
     fn splits_front_matter_with_crlf() {

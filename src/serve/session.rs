@@ -138,7 +138,12 @@ impl Session {
                 .iter()
                 .find(|p| &p.rel_path == rel)
                 .and_then(|p| p.source.as_ref().and_then(|s| s.last_commit.clone()));
-            let Some(mut source) = load::read_one(&self.options.root, rel, &mut diags) else {
+            let Some(mut source) = load::read_one(
+                &self.options.root,
+                rel,
+                site.config.markdown.max_file_bytes,
+                &mut diags,
+            ) else {
                 return Err(diags);
             };
             source.last_commit = old_commit;
