@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashSet;
 
 use crate::diag::{Diagnostic, Diagnostics};
 
@@ -201,6 +202,8 @@ struct Staging {
     /// The first failed write (a full disk), with its path: the build is lost, so later writes
     /// are not tried, and the build reports this one.
     failure: std::sync::OnceLock<String>,
+    /// Folders made so far ([`Staging::make_dir`]).
+    made_dirs: std::sync::Mutex<FxHashSet<PathBuf>>,
 }
 
 impl Staging {
@@ -230,6 +233,7 @@ impl Staging {
             faults: faults::Injector::from_env(),
             swapped: Default::default(),
             failure: Default::default(),
+            made_dirs: Default::default(),
         })
     }
 
@@ -250,10 +254,23 @@ impl Staging {
     fn write_file(&self, path: &str, bytes: &[u8]) -> io::Result<()> {
         let full = self.dir.join(path);
         if let Some(parent) = full.parent() {
-            std::fs::create_dir_all(parent)?;
+            self.make_dir(parent)?;
         }
         self.faults.before_write()?;
         std::fs::write(full, bytes)
+    }
+
+    /// Makes a folder and its parents once per build: the search index's two thousand files
+    /// in one folder cost one `mkdir`, not a failed `mkdir` and a `stat` each.
+    fn make_dir(&self, dir: &Path) -> io::Result<()> {
+        if self.made_dirs.lock().is_ok_and(|dirs| dirs.contains(dir)) {
+            return Ok(());
+        }
+        std::fs::create_dir_all(dir)?;
+        if let Ok(mut dirs) = self.made_dirs.lock() {
+            dirs.insert(dir.to_path_buf());
+        }
+        Ok(())
     }
 
     fn write_all(&self, files: &BTreeMap<String, Arc<Vec<u8>>>) -> io::Result<()> {
