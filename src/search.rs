@@ -132,6 +132,31 @@ pub struct Analyzer {
     vocabulary: Vocabulary,
 }
 
+/// The term id of a raw token not packed, or packed but new ([`NO_TERM`] for none). Out of
+/// line and marked cold, so that the lookup of a token seen before, nearly every token, is
+/// small enough to be inlined into the scan that splits the text.
+#[cold]
+#[inline(never)]
+fn look_up_slowly(
+    short_cache: &mut PackedTokens,
+    cache: &mut FxHashMap<String, Option<u32>>,
+    vocabulary: &mut Vocabulary,
+    key: Option<u128>,
+    raw: &str,
+) -> u32 {
+    let id = match key {
+        Some(key) => short_cache.get_or_insert_with(key, || vocabulary.analyse(raw)),
+        // Looked up before the entry is made, so that a hit copies no key.
+        None => match cache.get(raw) {
+            Some(&id) => id,
+            None => *cache
+                .entry(raw.to_string())
+                .or_insert_with(|| vocabulary.analyse(raw)),
+        },
+    };
+    id.unwrap_or(NO_TERM)
+}
+
 /// What a raw token becomes: the pipeline, and the terms it has made so far, numbered in the
 /// order they first came up. Apart from the caches, so a cache can be filled while borrowed.
 struct Vocabulary {
@@ -181,17 +206,12 @@ impl Analyzer {
         } = self;
         let packable = memchr::memchr(0, text.as_bytes()).is_none();
         for_each_raw_token(text, |raw| {
-            let id = match packable.then(|| packed(raw.as_bytes())).flatten() {
-                Some(key) => short_cache.get_or_insert_with(key, || vocabulary.analyse(raw)),
-                // Looked up before the entry is made, so that a hit copies no key.
-                None => match cache.get(raw) {
-                    Some(&id) => id,
-                    None => *cache
-                        .entry(raw.to_string())
-                        .or_insert_with(|| vocabulary.analyse(raw)),
-                },
+            let key = packable.then(|| packed_in(text.as_bytes(), raw)).flatten();
+            let id = match key.and_then(|key| short_cache.get(key)) {
+                Some(id) => id,
+                None => look_up_slowly(short_cache, cache, vocabulary, key, raw),
             };
-            if let Some(id) = id {
+            if id != NO_TERM {
                 out.push(id);
             }
         });
@@ -311,6 +331,22 @@ impl PackedTokens {
         (mixed >> (64 - self.slots.len().trailing_zeros())) as usize
     }
 
+    /// The term id stored for `key` ([`NO_TERM`] for none), if `key` is stored.
+    fn get(&self, key: u128) -> Option<u32> {
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        loop {
+            let slot = &self.slots[i];
+            if slot.key == key {
+                return Some(slot.id);
+            }
+            if slot.key == 0 {
+                return None;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
     /// The term id stored for `key`, or the one `analyse` gives, stored from now on.
     fn get_or_insert_with(
         &mut self,
@@ -356,6 +392,33 @@ impl PackedTokens {
         }
     }
 }
+
+/// [`packed`] for `token`, a slice of `text`: while sixteen bytes of `text` are left from the
+/// token's start, one load of those bytes and a mask for the token's length. Token lengths
+/// follow no pattern, so the branches `packed` takes on the length mispredict often.
+fn packed_in(text: &[u8], token: &str) -> Option<u128> {
+    let len = token.len();
+    let start = (token.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+    let window = text.get(start..start.wrapping_add(16));
+    match (
+        window.and_then(|w| <[u8; 16]>::try_from(w).ok()),
+        PACKED_MASKS.get(len),
+    ) {
+        (Some(bytes), Some(&mask)) if len > 0 => Some(u128::from_le_bytes(bytes) & mask),
+        _ => packed(token.as_bytes()),
+    }
+}
+
+/// The mask that keeps the first `n` bytes of a little-endian `u128`, by `n`.
+const PACKED_MASKS: [u128; 17] = {
+    let mut masks = [0; 17];
+    let mut n = 1;
+    while n <= 16 {
+        masks[n] = u128::MAX >> ((16 - n) * 8);
+        n += 1;
+    }
+    masks
+};
 
 /// Calls `f` with each raw token of `text`: the non-empty runs between whitespace and hyphens,
 /// as elasticlunr's `tokenize_whitespace` splits them. ASCII text (most of it) is scanned eight
@@ -1088,6 +1151,22 @@ mod tests {
             let mut padded = [0u8; 16];
             padded[..token.len()].copy_from_slice(&token);
             proptest::prop_assert_eq!(packed(&token), Some(u128::from_le_bytes(padded)));
+        }
+
+        #[test]
+        fn packing_in_place_is_packing(
+            text in "[a-z \\-\u{e9}]{0,40}",
+            start in 0usize..40,
+            len in 0usize..20,
+        ) {
+            let start = start.min(text.len());
+            let end = (start + len).min(text.len());
+            if let Some(token) = text.get(start..end) {
+                proptest::prop_assert_eq!(
+                    packed_in(text.as_bytes(), token),
+                    packed(token.as_bytes())
+                );
+            }
         }
 
         #[test]
