@@ -4,7 +4,7 @@
 //!
 //! A word's bytes are its lanes; a mask marks a lane by setting that lane's high bit. No carry
 //! crosses a lane, so the marks are exact. The whitespace scans expect ASCII text (their callers
-//! check); [`lanes_equal`] and [`json_escape_lanes`] are exact for any bytes.
+//! check); [`lanes_equal`] is exact for any bytes.
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 /// Every lane's high bit: the mark of every lane.
@@ -19,14 +19,6 @@ pub fn lanes_equal(word: u64, byte: u8) -> u64 {
 /// Marks the lanes of `word` below `byte` (at most 0x80).
 fn lanes_below(word: u64, byte: u8) -> u64 {
     !((word | ALL_LANES) - ONES * u64::from(byte)) & ALL_LANES
-}
-
-/// Marks the lanes of `word` that a JSON string must escape: control characters, `"` and `\`.
-/// Exact for any bytes, ASCII or not (UTF-8 text): [`lanes_below`] sees only a lane's low
-/// seven bits, so lanes with the high bit set are unmarked again; [`lanes_equal`] is exact.
-pub fn json_escape_lanes(word: u64) -> u64 {
-    let controls = lanes_below(word, 0x20) & !word;
-    controls | lanes_equal(word, b'"') | lanes_equal(word, b'\\')
 }
 
 /// Whether `byte` is ASCII whitespace: what `char::is_whitespace` says of ASCII (space, and tab
@@ -90,23 +82,6 @@ mod tests {
                 let hyphens: Vec<usize> = marked_lanes(lanes_equal(word, b'-')).collect();
                 let expected: Vec<usize> = (0..8).filter(|&i| bytes[i] == b'-').collect();
                 assert_eq!(hyphens, expected, "{bytes:?}");
-            }
-        }
-    }
-
-    #[test]
-    fn every_byte_that_json_escapes_is_marked_and_no_other() {
-        for byte in 0u8..=255 {
-            for lane in 0..8 {
-                // Neighbours of every kind: escaped, plain ASCII and non-ASCII.
-                let mut bytes = *b"a\"\x01\xc3\xa9\\z\x7f";
-                bytes[lane] = byte;
-                let word = u64::from_le_bytes(bytes);
-                let marked: Vec<usize> = marked_lanes(json_escape_lanes(word)).collect();
-                let expected: Vec<usize> = (0..8)
-                    .filter(|&i| bytes[i] < 0x20 || bytes[i] == b'"' || bytes[i] == b'\\')
-                    .collect();
-                assert_eq!(marked, expected, "{bytes:?}");
             }
         }
     }

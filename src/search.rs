@@ -956,23 +956,41 @@ fn write_json_string(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
 }
 
-/// `text` escaped for a JSON string, without the quotes. Most text has nothing to escape:
-/// it is checked eight bytes at a time ([`ascii::json_escape_lanes`]) and copied in runs
-/// (serde_json looks each byte up in a table: printing the details chunks took 1.37 times the
-/// instructions).
+/// `text` escaped for a JSON string, without the quotes. Most text has nothing to escape: it
+/// is checked 64 bytes at a time, with a test of every byte that the compiler turns into vector
+/// instructions, and a block without escapes is copied whole. (serde_json looks each byte up in
+/// a table, and took 1.37 times the instructions to print the details chunks; checking eight
+/// bytes at a time with bit operations took 2.1 times those of this.)
 fn write_json_contents(out: &mut Vec<u8>, text: &str) {
+    const BLOCK: usize = 64;
     let bytes = text.as_bytes();
-    let mut start = 0;
-    // The padding after the last byte needs no escape.
-    for (offset, word) in ascii::words(bytes, b' ') {
-        for lane in ascii::marked_lanes(ascii::json_escape_lanes(word)) {
-            let at = offset + lane;
-            out.extend_from_slice(&bytes[start..at]);
-            write_json_escape(out, bytes[at]);
-            start = at + 1;
+    out.reserve(bytes.len());
+    let blocks = bytes.chunks_exact(BLOCK);
+    let rest = blocks.remainder();
+    for block in blocks.chain([rest]) {
+        // A fold rather than `any`: no early exit, so the whole block is tested in one go.
+        if block.iter().fold(false, |any, &b| any | json_escaped(b)) {
+            write_json_escaped(out, block);
+        } else {
+            out.extend_from_slice(block);
         }
     }
-    out.extend_from_slice(&bytes[start..]);
+}
+
+/// Whether a JSON string must escape `byte`: control characters, `"` and `\`.
+fn json_escaped(byte: u8) -> bool {
+    byte < 0x20 || byte == b'"' || byte == b'\\'
+}
+
+/// `bytes` escaped for a JSON string, byte by byte.
+fn write_json_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
+    for &byte in bytes {
+        if json_escaped(byte) {
+            write_json_escape(out, byte);
+        } else {
+            out.push(byte);
+        }
+    }
 }
 
 /// The escape serde_json writes for `byte`: a short one where JSON has it, else `\u00XX`.
@@ -1197,6 +1215,22 @@ mod tests {
             String::from_utf8_lossy(&ours),
             serde_json::to_string(&text).unwrap_or_default()
         );
+    }
+
+    /// Text longer than one block of the check, with one escape at every position: in a block,
+    /// at its edges, in the short last block.
+    #[test]
+    fn escapes_anywhere_in_long_text_are_serde_jsons() {
+        for escape in ["\"", "\n", "\\", "\u{1}"] {
+            for at in 0..150 {
+                let mut text = "é plain words ".repeat(10);
+                text.insert_str(text.char_indices().nth(at).map_or(0, |(i, _)| i), escape);
+                let mut ours = Vec::new();
+                write_json_string(&mut ours, &text);
+                let theirs = serde_json::to_string(&text).unwrap_or_default();
+                assert_eq!(String::from_utf8_lossy(&ours), theirs, "{escape:?} at {at}");
+            }
+        }
     }
 
     #[test]
