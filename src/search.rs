@@ -422,19 +422,39 @@ const PACKED_MASKS: [u128; 17] = {
 
 /// Calls `f` with each raw token of `text`: the non-empty runs between whitespace and hyphens,
 /// as elasticlunr's `tokenize_whitespace` splits them. ASCII text (most of it) is scanned eight
-/// bytes at a time ([`crate::ascii`]): that halves the scan.
-fn for_each_raw_token(text: &str, mut f: impl FnMut(&str)) {
+/// bytes at a time ([`crate::ascii`]): that halves the scan. A text without control characters
+/// (section texts have their whitespace collapsed to spaces) has only spaces for whitespace,
+/// and is scanned for those and hyphens alone, with half the operations.
+fn for_each_raw_token(text: &str, f: impl FnMut(&str)) {
     if !text.is_ascii() {
         text.split(|c: char| c.is_whitespace() || c == '-')
             .filter(|raw| !raw.is_empty())
             .for_each(f);
         return;
     }
+    // A fold rather than `any`: no early exit, so the compiler tests many bytes at once.
+    if text
+        .bytes()
+        .fold(false, |controls, b| controls | (b < 0x20))
+    {
+        split_ascii(
+            text,
+            |word| ascii::space_lanes(word) | ascii::lanes_equal(word, b'-'),
+            f,
+        );
+    } else {
+        let spaces_and_hyphens =
+            |word| ascii::lanes_equal(word, b' ') | ascii::lanes_equal(word, b'-');
+        split_ascii(text, spaces_and_hyphens, f);
+    }
+}
+
+/// [`for_each_raw_token`] for ASCII text, with `delimiters` marking a word's delimiter lanes.
+fn split_ascii(text: &str, delimiters: impl Fn(u64) -> u64, mut f: impl FnMut(&str)) {
     let mut start = 0;
     // The padding after the last byte is not a delimiter, so it never ends a token.
     for (offset, word) in ascii::words(text.as_bytes(), b'a') {
-        let delimiters = ascii::space_lanes(word) | ascii::lanes_equal(word, b'-');
-        for lane in ascii::marked_lanes(delimiters) {
+        for lane in ascii::marked_lanes(delimiters(word)) {
             let end = offset + lane;
             if start < end {
                 f(&text[start..end]);
@@ -1272,7 +1292,14 @@ mod tests {
     #[test]
     fn word_at_a_time_scan_finds_every_delimiter() {
         let every_ascii: String = (0u8..128).map(char::from).collect();
-        for text in [every_ascii.repeat(3), "a-b c\td\ne\x0bf\x0cg\rh".repeat(5)] {
+        let no_controls: String = (0x20u8..128).map(char::from).collect();
+        let texts = [
+            every_ascii.repeat(3),
+            no_controls.repeat(3),
+            "a-b c\td\ne\x0bf\x0cg\rh".repeat(5),
+            "two-way  doors -- and  words ".repeat(5),
+        ];
+        for text in texts {
             for start in 0..9 {
                 let text = &text[start..];
                 let mut tokens = Vec::new();
