@@ -127,8 +127,8 @@ pub struct Analyzer {
     /// number ([`packed`]): found with no string hashing, no key comparison through a pointer.
     short_cache: PackedTokens,
     /// Longer raw tokens, and every token of a text with a NUL byte (which would make packing
-    /// ambiguous).
-    cache: FxHashMap<String, Option<u32>>,
+    /// ambiguous). Both caches hold a term id, or [`NO_TERM`].
+    cache: FxHashMap<String, u32>,
     vocabulary: Vocabulary,
 }
 
@@ -139,22 +139,20 @@ pub struct Analyzer {
 #[inline(never)]
 fn look_up_slowly(
     short_cache: &mut PackedTokens,
-    cache: &mut FxHashMap<String, Option<u32>>,
+    cache: &mut FxHashMap<String, u32>,
     vocabulary: &mut Vocabulary,
     key: Option<u128>,
     raw: &str,
 ) -> u32 {
-    let id = match key {
-        Some(key) => short_cache.get_or_insert_with(key, || vocabulary.analyse(raw)),
+    let analyse = || vocabulary.analyse(raw).unwrap_or(NO_TERM);
+    match key {
+        Some(key) => short_cache.get_or_insert_with(key, analyse),
         // Looked up before the entry is made, so that a hit copies no key.
         None => match cache.get(raw) {
             Some(&id) => id,
-            None => *cache
-                .entry(raw.to_string())
-                .or_insert_with(|| vocabulary.analyse(raw)),
+            None => *cache.entry(raw.to_string()).or_insert_with(analyse),
         },
-    };
-    id.unwrap_or(NO_TERM)
+    }
 }
 
 /// What a raw token becomes: the pipeline, and the terms it has made so far, numbered in the
@@ -353,22 +351,16 @@ impl PackedTokens {
         self.find(key).ok().map(|i| self.slots[i].id)
     }
 
-    /// The term id stored for `key`, or the one `analyse` gives, stored from now on.
-    fn get_or_insert_with(
-        &mut self,
-        key: u128,
-        analyse: impl FnOnce() -> Option<u32>,
-    ) -> Option<u32> {
+    /// The term id stored for `key`, or the one `analyse` gives, stored from now on (either
+    /// may be [`NO_TERM`]).
+    fn get_or_insert_with(&mut self, key: u128, analyse: impl FnOnce() -> u32) -> u32 {
         debug_assert_ne!(key, 0, "zero marks an empty slot");
         let empty = match self.find(key) {
-            Ok(i) => return Some(self.slots[i].id).filter(|&id| id != NO_TERM),
+            Ok(i) => return self.slots[i].id,
             Err(empty) => empty,
         };
         let id = analyse();
-        self.slots[empty] = PackedSlot {
-            key,
-            id: id.unwrap_or(NO_TERM),
-        };
+        self.slots[empty] = PackedSlot { key, id };
         self.len += 1;
         if self.len * 2 > self.slots.len() {
             self.grow();
@@ -1155,14 +1147,14 @@ mod tests {
     fn packed_tokens_keep_every_id_as_they_grow() {
         let mut table = PackedTokens::default();
         let keys: Vec<u128> = (1..=20_000u128).map(|n| (n << 64) | n).collect();
+        let id_of = |n: usize| if n % 3 == 0 { NO_TERM } else { n as u32 };
         for (n, &key) in keys.iter().enumerate() {
-            let id = (n % 3 != 0).then_some(n as u32);
-            assert_eq!(table.get_or_insert_with(key, || id), id);
+            assert_eq!(table.get_or_insert_with(key, || id_of(n)), id_of(n));
         }
         assert!(table.slots.len() >= 2 * keys.len());
         for (n, &key) in keys.iter().enumerate() {
             let stored = table.get_or_insert_with(key, || panic!("{key} was stored"));
-            assert_eq!(stored, (n % 3 != 0).then_some(n as u32));
+            assert_eq!(stored, id_of(n));
         }
     }
 
@@ -1174,7 +1166,7 @@ mod tests {
             let mut table = PackedTokens::default();
             let mut model = std::collections::HashMap::new();
             for (n, key) in keys.into_iter().enumerate() {
-                let id = (n % 5 != 0).then_some(n as u32);
+                let id = if n % 5 == 0 { NO_TERM } else { n as u32 };
                 let expected = *model.entry(key).or_insert(id);
                 proptest::prop_assert_eq!(table.get_or_insert_with(key, || id), expected);
             }
