@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashSet;
-use std::ops::Range;
+use std::ops::{ControlFlow, Range};
 
 use pulldown_cmark::{
     BlockQuoteKind, CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag,
@@ -103,7 +103,10 @@ impl SectionTexts {
     /// Appends text to the current section, collapsing runs of whitespace to one space, so the
     /// search index can use the text as it is; returns the number of words in `text`.
     fn add(&mut self, text: &str) -> usize {
-        // Most text is ASCII: then it is copied in runs, without decoding characters.
+        if let Some(words) = append_single_spaced(&mut self.current, text) {
+            return words;
+        }
+        // Most of the rest is ASCII too: then it is copied in runs, without decoding characters.
         if text.is_ascii() {
             append_collapsed_ascii(&mut self.current, text)
         } else {
@@ -144,27 +147,29 @@ fn push_separator(to: &mut String) {
     }
 }
 
-/// [`append_collapsed`] for ASCII text, which is nearly all of it: words already separated by
-/// single spaces (most of the text) are copied as one run, so the work is a byte scan and a
-/// few large copies rather than one per word.
-fn append_collapsed_ascii(to: &mut String, text: &str) -> usize {
-    // A line of prose is most often words joined by single spaces, with perhaps one space at
-    // either end where it meets inline markup (`text *emphasis* text`): then it is copied as it
-    // is. (Without the ends, all text after a link or emphasis went byte by byte, below.)
+/// [`append_collapsed`] for text that needs nothing collapsed, which is most of it: ASCII words
+/// joined by single spaces, perhaps with one space at either end where it meets inline markup
+/// (`text *emphasis* text`). Such text is copied as it is, after one scan; other text is left
+/// alone (`None`). (Without the ends, all text after a link or emphasis took the slow path.)
+fn append_single_spaced(to: &mut String, text: &str) -> Option<usize> {
     let leading = text.starts_with(' ');
     let inner = &text[usize::from(leading)..];
     let trailing = inner.ends_with(' ');
     let inner = &inner[..inner.len() - usize::from(trailing)];
-    if let Some(words) = single_spaced_words(inner.as_bytes()).filter(|_| !inner.is_empty()) {
-        if leading {
-            push_separator(to);
-        }
-        to.push_str(inner);
-        if trailing {
-            to.push(' ');
-        }
-        return words;
+    let words = single_spaced_words(inner.as_bytes()).filter(|_| !inner.is_empty())?;
+    if leading {
+        push_separator(to);
     }
+    to.push_str(inner);
+    if trailing {
+        to.push(' ');
+    }
+    Some(words)
+}
+
+/// [`append_collapsed`] for ASCII text, byte by byte, copying the runs of words joined by single
+/// spaces in between.
+fn append_collapsed_ascii(to: &mut String, text: &str) -> usize {
     let bytes = text.as_bytes();
     let mut words = 0;
     let mut i = 0;
@@ -198,8 +203,12 @@ fn append_collapsed_ascii(to: &mut String, text: &str) -> usize {
     words
 }
 
-/// The number of words in `bytes` (ASCII) when they are words joined by single spaces: no other
-/// whitespace, none at either end, never two spaces in a row. Scanned eight bytes at a time.
+/// The number of words in `bytes` when they are ASCII words joined by single spaces: no
+/// whitespace but the space, none at either end, never two spaces in a row. `None` for other
+/// text, and for text with any control character or non-ASCII byte, whitespace or not: that
+/// takes a slower path, which is exact for every character, and testing for all of them costs
+/// less than testing for the whitespace among them. Scanned eight bytes at a time, so it also
+/// stands in for a separate check that the text is ASCII.
 fn single_spaced_words(bytes: &[u8]) -> Option<usize> {
     if bytes.last().is_some_and(|&b| ascii::is_space(b)) {
         return None;
@@ -209,16 +218,18 @@ fn single_spaced_words(bytes: &[u8]) -> Option<usize> {
     // as one, so that a leading space is two in a row.
     let mut space_before = 0x80;
     // The padding after the last byte is a letter: it continues the last word.
-    for (_, word) in ascii::words(bytes, b'a') {
-        let spaces = ascii::space_lanes(word);
+    let scan = ascii::try_for_each_word(bytes, b'a', |_, word| {
+        let spaces = ascii::lanes_equal(word, b' ');
         let after_space = (spaces << 8) | space_before;
-        if spaces & !ascii::lanes_equal(word, b' ') != 0 || spaces & after_space != 0 {
-            return None;
+        let unusual = (word & ascii::ALL_LANES) | ascii::control_lanes(word);
+        if unusual != 0 || spaces & after_space != 0 {
+            return ControlFlow::Break(());
         }
-        words += (!spaces & ascii::ALL_LANES & after_space).count_ones() as usize;
+        words += ascii::count_marked(!spaces & ascii::ALL_LANES & after_space);
         space_before = (spaces >> 56) & 0x80;
-    }
-    Some(words)
+        ControlFlow::Continue(())
+    });
+    scan.is_continue().then_some(words)
 }
 
 /// Appends the words of `text` to `to`, a single space for each run of whitespace (none at the
@@ -1092,14 +1103,20 @@ mod tests {
             start in "(|x|x )",
             text in "[ ab\t\n\r\x0b\x0c]{0,40}",
         ) {
-            let mut fast = start.clone();
-            let fast_words = append_collapsed_ascii(&mut fast, &text);
+            let mut ascii = start.clone();
+            let ascii_words = append_collapsed_ascii(&mut ascii, &text);
             let mut general = start.clone();
             let spaces = text.char_indices().map(|(i, c)| (i, c.is_whitespace()));
             let general_words = append_collapsed(&mut general, &text, spaces);
-            proptest::prop_assert_eq!(fast, general);
-            proptest::prop_assert_eq!(fast_words, general_words);
-            proptest::prop_assert_eq!(fast_words, text.split_whitespace().count());
+            proptest::prop_assert_eq!(&ascii, &general);
+            proptest::prop_assert_eq!(ascii_words, general_words);
+            proptest::prop_assert_eq!(ascii_words, text.split_whitespace().count());
+            // The copy of text that needs nothing collapsed, where it applies, is the same.
+            let mut fast = start.clone();
+            if let Some(fast_words) = append_single_spaced(&mut fast, &text) {
+                proptest::prop_assert_eq!(fast, general);
+                proptest::prop_assert_eq!(fast_words, general_words);
+            }
         }
 
         #[test]
@@ -1111,6 +1128,19 @@ mod tests {
             let expected = regular.then(|| text.split_whitespace().count());
             proptest::prop_assert_eq!(counted, expected);
         }
+    }
+
+    #[test]
+    fn only_plain_ascii_is_copied_without_collapsing() {
+        assert_eq!(single_spaced_words(b"one two three"), Some(3));
+        // Non-ASCII text, and text with a control character, take the exact paths, whitespace
+        // or not: a no-break space is whitespace, an accent and a bell are not.
+        for text in ["one\u{a0}two", "caf\u{e9} noir", "one\x07two", "one\ttwo"] {
+            assert_eq!(single_spaced_words(text.as_bytes()), None, "{text:?}");
+        }
+        let mut texts = SectionTexts::new();
+        assert_eq!(texts.add(" one\u{a0}two  caf\u{e9}\x07 "), 3);
+        assert_eq!(texts.current, "one two caf\u{e9}\x07 ");
     }
 
     #[test]

@@ -441,7 +441,7 @@ fn for_each_raw_token(text: &str, f: impl FnMut(&str)) {
 fn split_ascii(text: &str, delimiters: impl Fn(u64) -> u64, mut f: impl FnMut(&str)) {
     let mut start = 0;
     // The padding after the last byte is not a delimiter, so it never ends a token.
-    for (offset, word) in ascii::words(text.as_bytes(), b'a') {
+    ascii::for_each_word(text.as_bytes(), b'a', |offset, word| {
         for lane in ascii::marked_lanes(delimiters(word)) {
             let end = offset + lane;
             if start < end {
@@ -449,7 +449,7 @@ fn split_ascii(text: &str, delimiters: impl Fn(u64) -> u64, mut f: impl FnMut(&s
             }
             start = end + 1;
         }
-    }
+    });
     if start < text.len() {
         f(&text[start..]);
     }
