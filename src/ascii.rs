@@ -24,7 +24,8 @@ fn lanes_below(word: u64, byte: u8) -> u64 {
 }
 
 /// Marks the lanes of `word` that hold a control character (below the space), whitespace or
-/// not.
+/// not. Exact for ASCII; of the other bytes, 0x80 to 0x9F are marked too (callers that may see
+/// them test for non-ASCII bytes as well).
 pub fn control_lanes(word: u64) -> u64 {
     lanes_below(word, b' ')
 }
