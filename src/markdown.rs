@@ -315,8 +315,13 @@ pub fn parse_body(src: &BodySource<'_>) -> ParsedBody {
                     format!(" class=\"{}\"", escape_attr(&classes.join(" ")))
                 };
                 let tag = heading_tag(level);
+                // Joined rather than formatted: a heading's two tags took 1% of a prose
+                // build's instructions through `format!`, a fifth of that this way.
+                let escaped_id = escape_attr(&id);
                 events.push(Event::Html(
-                    format!("<{tag} id=\"{}\"{class}>", escape_attr(&id)).into(),
+                    ["<", tag, " id=\"", &escaped_id, "\"", &class, ">"]
+                        .concat()
+                        .into(),
                 ));
                 for (inner_event, inner_range) in inner {
                     if let (Event::Text(t), None) = (&inner_event, &image) {
@@ -333,13 +338,14 @@ pub fn parse_body(src: &BodySource<'_>) -> ParsedBody {
                         &mut image,
                     );
                 }
-                events.push(Event::Html(
-                    format!(
-                        " <a class=\"heading-anchor\" href=\"#{}\" aria-label=\"Link to this section\">#</a></{tag}>\n",
-                        escape_attr(&id)
-                    )
-                    .into(),
-                ));
+                let anchor = [
+                    " <a class=\"heading-anchor\" href=\"#",
+                    &escaped_id,
+                    "\" aria-label=\"Link to this section\">#</a></",
+                    tag,
+                    ">\n",
+                ];
+                events.push(Event::Html(anchor.concat().into()));
                 out.headings.push(Heading {
                     level: level as u8,
                     id,
@@ -591,7 +597,9 @@ fn push_inline<'a>(
             } else {
                 format!(" title=\"{}\"", escape_attr(&title))
             };
-            events.push(Event::Html(format!("<a href=\"{href}\"{title}>").into()));
+            events.push(Event::Html(
+                ["<a href=\"", &href, "\"", &title, ">"].concat().into(),
+            ));
         }
         Event::Start(Tag::Image {
             link_type,
@@ -711,7 +719,7 @@ fn link_href(
 }
 
 fn placeholder(index: usize) -> String {
-    format!("\0{index}\0")
+    ["\0", itoa::Buffer::new().format(index), "\0"].concat()
 }
 
 /// Whether a link destination has a scheme (`https:`, `mailto:`) or is protocol-relative.
@@ -1128,6 +1136,35 @@ mod tests {
             let expected = regular.then(|| text.split_whitespace().count());
             proptest::prop_assert_eq!(counted, expected);
         }
+    }
+
+    #[test]
+    fn headings_and_links_carry_their_attributes() {
+        let body = parse(
+            "## One & two\n\n### Custom {#my-id .wide .tall}\n\n[a](https://example.com \"Ti\\\"tle\")\n",
+        );
+        assert!(
+            body.html.contains(concat!(
+                "<h2 id=\"one-two\">One &amp; two <a class=\"heading-anchor\" ",
+                "href=\"#one-two\" aria-label=\"Link to this section\">#</a></h2>\n"
+            )),
+            "{}",
+            body.html
+        );
+        assert!(
+            body.html.contains(concat!(
+                "<h3 id=\"my-id\" class=\"wide tall\">Custom <a class=\"heading-anchor\" ",
+                "href=\"#my-id\" aria-label=\"Link to this section\">#</a></h3>"
+            )),
+            "{}",
+            body.html
+        );
+        assert!(
+            body.html
+                .contains("<a href=\"https://example.com\" title=\"Ti&quot;tle\">a</a>"),
+            "{}",
+            body.html
+        );
     }
 
     #[test]
