@@ -122,45 +122,101 @@ fn collect_embedded(dir: &Dir<'static>, out: &mut Vec<(String, Vec<u8>)>) {
     }
 }
 
-/// A page as other pages' templates see it: enough for lists, links and cards. Templates read
-/// these in every loop of every page, so a key is found by a `match`, not a search through a
-/// serialised struct's keys.
-#[derive(Debug, Clone)]
-struct Summary {
-    title: Value,
-    url: Value,
-    id: Value,
-    kind: Value,
-    kind_label: Value,
-    is_section: Value,
-    description: Value,
-    summary: Value,
-    date: Value,
-    updated: Value,
-    order: Value,
-    reading_time: Value,
-    word_count: Value,
-    fields: Value,
+/// Declares a struct of template values whose keys are its fields' names, with `KEYS` (in
+/// declaration order) and `get`, which finds a key by a `match`. Templates look keys up dozens
+/// of times a page; a `match` is inlined and compares a key's bytes only with the names of the
+/// same length, where a `BTreeMap` called `memcmp` for each name it passed and the map of a
+/// serialised struct went through the template engine's dynamic calls.
+macro_rules! keyed_values {
+    ($(#[$meta:meta])* struct $name:ident { $($field:ident),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone)]
+        struct $name {
+            $($field: Value,)+
+        }
+
+        impl $name {
+            const KEYS: &'static [&'static str] = &[$(stringify!($field)),+];
+
+            fn get(&self, key: &str) -> Option<&Value> {
+                Some(match key {
+                    $(stringify!($field) => &self.$field,)+
+                    _ => return None,
+                })
+            }
+        }
+    };
 }
 
-impl Summary {
-    const KEYS: &'static [&'static str] = &[
-        "title",
-        "url",
-        "id",
-        "kind",
-        "kind_label",
-        "is_section",
-        "description",
-        "summary",
-        "date",
-        "updated",
-        "order",
-        "reading_time",
-        "word_count",
-        "fields",
-    ];
+/// Makes each of the [`keyed_values!`] structs named a template object of its own.
+macro_rules! keyed_objects {
+    ($($name:ident),+) => {$(
+        impl minijinja::value::Object for $name {
+            fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+                self.get(key.as_str()?).cloned()
+            }
 
+            fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+                self.get(key).cloned()
+            }
+
+            fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
+                minijinja::value::Enumerator::Str(Self::KEYS)
+            }
+        }
+    )+};
+}
+
+keyed_values! {
+    /// A page as other pages' templates see it: enough for lists, links and cards.
+    struct Summary {
+        title,
+        url,
+        id,
+        kind,
+        kind_label,
+        is_section,
+        description,
+        summary,
+        date,
+        updated,
+        order,
+        reading_time,
+        word_count,
+        fields,
+    }
+}
+
+keyed_values! {
+    /// The site as templates see it, the same for every page.
+    struct SiteValues {
+        title,
+        description,
+        language,
+        base_url,
+        repository,
+        nav,
+        kinds,
+        tags,
+        home,
+        search_index,
+        has_feed,
+    }
+}
+
+keyed_values! {
+    /// What a template is rendered with: `page` and `tag` are none where they do not apply.
+    struct RootValues {
+        site,
+        page,
+        tag,
+        root,
+    }
+}
+
+keyed_objects!(Summary, SiteValues, RootValues);
+
+impl Summary {
     fn new(site: &Site, page: &Page) -> Summary {
         let updated = page
             .front
@@ -183,40 +239,6 @@ impl Summary {
             word_count: Value::from(page.body.word_count),
             fields: Value::from_serialize(&page.front.fields),
         }
-    }
-
-    fn field(&self, key: &str) -> Option<&Value> {
-        Some(match key {
-            "title" => &self.title,
-            "url" => &self.url,
-            "id" => &self.id,
-            "kind" => &self.kind,
-            "kind_label" => &self.kind_label,
-            "is_section" => &self.is_section,
-            "description" => &self.description,
-            "summary" => &self.summary,
-            "date" => &self.date,
-            "updated" => &self.updated,
-            "order" => &self.order,
-            "reading_time" => &self.reading_time,
-            "word_count" => &self.word_count,
-            "fields" => &self.fields,
-            _ => return None,
-        })
-    }
-}
-
-impl minijinja::value::Object for Summary {
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        self.field(key.as_str()?).cloned()
-    }
-
-    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
-        self.field(key).cloned()
-    }
-
-    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
-        minijinja::value::Enumerator::Str(Self::KEYS)
     }
 }
 
@@ -551,19 +573,19 @@ pub fn render_data(site: &Site) -> RenderData {
         .map(|t| minijinja::context! { name => t.name, url => t.url(), count => t.pages.len() })
         .collect();
     let config = &site.config;
-    let site_value = minijinja::context! {
-        title => config.title,
-        description => config.description,
-        language => config.language,
-        base_url => config.base_url,
-        repository => config.repository,
-        nav => nav,
-        kinds => kinds,
-        tags => tags,
-        home => summaries[site.home].clone(),
-        search_index => crate::search::MANIFEST,
-        has_feed => config.feed.is_some(),
-    };
+    let site_value = Value::from_object(SiteValues {
+        title: Value::from(config.title.as_str()),
+        description: Value::from_serialize(&config.description),
+        language: Value::from(config.language.as_str()),
+        base_url: Value::from_serialize(&config.base_url),
+        repository: Value::from_serialize(&config.repository),
+        nav,
+        kinds: Value::from_serialize(&kinds),
+        tags: Value::from(tags),
+        home: summaries[site.home].clone(),
+        search_index: Value::from(crate::search::MANIFEST),
+        has_feed: Value::from(config.feed.is_some()),
+    });
     RenderData {
         site: site_value,
         summaries,
@@ -601,12 +623,12 @@ fn render_job(
     });
     template
         .render_captured_to(
-            minijinja::context! {
-                site => shared.site.clone(),
-                page => page,
-                tag => tag,
-                root => job.root,
-            },
+            Value::from_object(RootValues {
+                site: shared.site.clone(),
+                page: Value::from(page),
+                tag: Value::from(tag),
+                root: Value::from(job.root.as_str()),
+            }),
             out,
         )
         .map(drop)
@@ -701,57 +723,21 @@ struct PageObject {
     content: Value,
 }
 
-/// What a page has besides its summary and content. Fields of a struct, found by a `match` on
-/// the key: templates look these up dozens of times a page, and a `BTreeMap` of them compared
-/// the key with up to a dozen names each time (1.5% of a prose build's instructions).
-#[derive(Debug)]
-struct PageFields {
-    headings: Value,
-    toc: Value,
-    ancestors: Value,
-    pages: Value,
-    subsections: Value,
-    prev: Value,
-    next: Value,
-    backlinks: Value,
-    references: Value,
-    tags: Value,
-    edit_url: Value,
-    source_path: Value,
-}
-
-impl PageFields {
-    const KEYS: [&'static str; 12] = [
-        "headings",
-        "toc",
-        "ancestors",
-        "pages",
-        "subsections",
-        "prev",
-        "next",
-        "backlinks",
-        "references",
-        "tags",
-        "edit_url",
-        "source_path",
-    ];
-
-    fn get(&self, key: &str) -> Option<&Value> {
-        Some(match key {
-            "headings" => &self.headings,
-            "toc" => &self.toc,
-            "ancestors" => &self.ancestors,
-            "pages" => &self.pages,
-            "subsections" => &self.subsections,
-            "prev" => &self.prev,
-            "next" => &self.next,
-            "backlinks" => &self.backlinks,
-            "references" => &self.references,
-            "tags" => &self.tags,
-            "edit_url" => &self.edit_url,
-            "source_path" => &self.source_path,
-            _ => return None,
-        })
+keyed_values! {
+    /// What a page has besides its summary and content.
+    struct PageFields {
+        headings,
+        toc,
+        ancestors,
+        pages,
+        subsections,
+        prev,
+        next,
+        backlinks,
+        references,
+        tags,
+        edit_url,
+        source_path,
     }
 }
 
@@ -792,7 +778,7 @@ impl minijinja::value::Object for PageObject {
             _ => self
                 .fields
                 .get(key)
-                .or_else(|| self.summary()?.field(key))
+                .or_else(|| self.summary()?.get(key))
                 .cloned(),
         }
     }
@@ -1009,9 +995,9 @@ mod tests {
             fields: numbered(13),
         };
         for (n, key) in Summary::KEYS.iter().enumerate() {
-            assert_eq!(summary.field(key), Some(&numbered(n)), "{key}");
+            assert_eq!(summary.get(key), Some(&numbered(n)), "{key}");
         }
-        assert_eq!(summary.field("content"), None);
+        assert_eq!(summary.get("content"), None);
     }
 
     #[test]
