@@ -211,6 +211,10 @@ fn an_output_folder_that_cannot_be_written_is_fatal_and_harmless() {
 }
 
 #[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "the simulated full disk exists only in debug builds"
+)]
 fn a_full_disk_leaves_the_previous_site_untouched() {
     let site = TestSite::basic();
     site.build().success();
@@ -238,6 +242,10 @@ fn a_full_disk_leaves_the_previous_site_untouched() {
 
 #[cfg(unix)]
 #[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "the pause before the swap exists only in debug builds"
+)]
 fn a_build_killed_midway_leaves_the_previous_site_and_is_cleaned_up_next_time() {
     let site = TestSite::basic();
     site.build().success();
