@@ -975,10 +975,13 @@ mod tests {
         assert_eq!(fill_links("no links", &urls, "./"), "no links");
     }
 
-    #[test]
-    fn a_summary_finds_every_key_it_lists_and_no_other() {
-        let numbered = |n: usize| Value::from(n);
-        let summary = Summary {
+    fn numbered(n: usize) -> Value {
+        Value::from(n)
+    }
+
+    /// A summary whose values are the positions of their keys in [`Summary::KEYS`].
+    fn numbered_summary() -> Summary {
+        Summary {
             title: numbered(0),
             url: numbered(1),
             id: numbered(2),
@@ -993,7 +996,12 @@ mod tests {
             reading_time: numbered(11),
             word_count: numbered(12),
             fields: numbered(13),
-        };
+        }
+    }
+
+    #[test]
+    fn a_summary_finds_every_key_it_lists_and_no_other() {
+        let summary = numbered_summary();
         for (n, key) in Summary::KEYS.iter().enumerate() {
             assert_eq!(summary.get(key), Some(&numbered(n)), "{key}");
         }
@@ -1002,7 +1010,6 @@ mod tests {
 
     #[test]
     fn page_fields_find_every_key_they_list_and_no_other() {
-        let numbered = |n: usize| Value::from(n);
         let fields = PageFields {
             headings: numbered(0),
             toc: numbered(1),
@@ -1022,22 +1029,7 @@ mod tests {
         }
         assert_eq!(fields.get("title"), None);
         // A template that lists the page's keys sees these, the content's and the summary's.
-        let summary = Value::from_object(Summary {
-            title: numbered(0),
-            url: numbered(1),
-            id: numbered(2),
-            kind: numbered(3),
-            kind_label: numbered(4),
-            is_section: numbered(5),
-            description: numbered(6),
-            summary: numbered(7),
-            date: numbered(8),
-            updated: numbered(9),
-            order: numbered(10),
-            reading_time: numbered(11),
-            word_count: numbered(12),
-            fields: numbered(13),
-        });
+        let summary = Value::from_object(numbered_summary());
         let page = Value::from_object(PageObject {
             summary,
             fields,
