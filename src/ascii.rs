@@ -3,8 +3,9 @@
 //! eight-byte word at once with a few exact bit operations does not branch per byte at all.
 //!
 //! A word's bytes are its lanes; a mask marks a lane by setting that lane's high bit. No carry
-//! crosses a lane, so the marks are exact. The whitespace scans expect ASCII text (their callers
-//! check); [`lanes_equal`] is exact for any bytes.
+//! crosses a lane, so the marks are exact. The whitespace and control scans expect ASCII text
+//! (their callers check it first, or reject words with a non-ASCII byte in the same scan);
+//! [`lanes_equal`] is exact for any bytes.
 
 use std::ops::ControlFlow;
 

@@ -403,12 +403,18 @@ fn line_spans(text: &str) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_page_read_again_keeps_to_the_size_limit() {
+    /// A site folder whose only page, `content/a.md`, holds `page`.
+    fn site_with_page(page: &str) -> tempfile::TempDir {
         let site = tempfile::tempdir().unwrap();
         std::fs::create_dir(site.path().join(CONTENT_DIR)).unwrap();
-        let page = "+++\ntitle = \"A\"\n+++\nSome text.\n";
         std::fs::write(site.path().join("content/a.md"), page).unwrap();
+        site
+    }
+
+    #[test]
+    fn a_page_read_again_keeps_to_the_size_limit() {
+        let page = "+++\ntitle = \"A\"\n+++\nSome text.\n";
+        let site = site_with_page(page);
         let mut diags = Diagnostics::default();
         let read = read_one(site.path(), "a.md", page.len() as u64, &mut diags);
         assert_eq!(read.map(|source| source.text), Some(page.to_string()));
@@ -423,10 +429,8 @@ mod tests {
 
     #[test]
     fn nul_characters_are_replaced_when_read() {
-        let site = tempfile::tempdir().unwrap();
-        std::fs::create_dir(site.path().join(CONTENT_DIR)).unwrap();
         let page = "+++\ntitle = \"A\"\n+++\nOne\0two\0\n";
-        std::fs::write(site.path().join("content/a.md"), page).unwrap();
+        let site = site_with_page(page);
         let mut diags = Diagnostics::default();
         let read = read_one(site.path(), "a.md", 1 << 20, &mut diags);
         assert_eq!(

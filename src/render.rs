@@ -749,6 +749,18 @@ impl PageObject {
         self.summary.downcast_object_ref::<Summary>()
     }
 
+    /// Every key a page has, sorted: its fields', its content's and its summary's. Made once.
+    fn keys() -> &'static [&'static str] {
+        static KEYS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+            let mut keys = PageFields::KEYS.to_vec();
+            keys.extend(PageObject::CONTENT_KEYS);
+            keys.extend(Summary::KEYS);
+            keys.sort_unstable();
+            keys
+        });
+        KEYS.as_slice()
+    }
+
     /// The content's intro and sections, split at the level-2 headings of `headings`.
     fn split(&self) -> (&str, Vec<Value>) {
         let h2 = self
@@ -784,18 +796,11 @@ impl minijinja::value::Object for PageObject {
     }
 
     fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
-        static KEYS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
-            let mut keys = PageFields::KEYS.to_vec();
-            keys.extend(PageObject::CONTENT_KEYS);
-            keys.extend(Summary::KEYS);
-            keys.sort_unstable();
-            keys
-        });
-        minijinja::value::Enumerator::Str(KEYS.as_slice())
+        minijinja::value::Enumerator::Str(PageObject::keys())
     }
 
     fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
-        Some(PageFields::KEYS.len() + Self::CONTENT_KEYS.len() + Summary::KEYS.len())
+        Some(PageObject::keys().len())
     }
 }
 
