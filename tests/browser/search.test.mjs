@@ -71,6 +71,32 @@ test("a partial word matches while typing", async () => {
   assert.ok(results[0].href.startsWith("./principles/frugality/"), results[0].href);
 });
 
+test("a query ranks the same after other queries in the page", async () => {
+  // Ranking reuses one set of per-document arrays for every query; what one query leaves
+  // there must not change the next.
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(root.url);
+  const input = page.locator("#search-input");
+  await input.focus();
+  const resultsFor = async (query, expected) => {
+    await input.fill(query);
+    await page.waitForFunction(
+      (path) => document.querySelector(".search-result a")?.getAttribute("href").startsWith("./" + path),
+      expected,
+      { timeout: 5000 },
+    );
+    return page.locator(".search-result a").evaluateAll((links) => links.map((a) => a.getAttribute("href")));
+  };
+  const first = await resultsFor("customer obsession", "principles/customer-obsession/");
+  await resultsFor("fire phone", "case-studies/fire-phone/");
+  await resultsFor("working backwards", "mechanisms/working-backwards/");
+  const again = await resultsFor("customer obsession", "principles/customer-obsession/");
+  assert.ok(first.length > 1, JSON.stringify(first));
+  assert.deepEqual(again, first);
+  await context.close();
+});
+
 test("matched words are highlighted in the snippet and the badge names the kind", async () => {
   const { context, page } = await searchFor(root.url, "andon cord");
   const first = page.locator(".search-result").first();

@@ -293,47 +293,74 @@
 
   function postings(map, t) { return Object.prototype.hasOwnProperty.call(map, t) ? map[t] : null; }
 
-  function each(flat, fn) {
-    var doc = 0;
-    for (var i = 0; i < flat.length; i += 2) { doc += flat[i]; fn(doc, flat[i + 1]); }
+  // Per-document scratch for ranking, one slot per document, made once per index and left
+  // zeroed after each query: a query that matches tens of thousands of sections (a short
+  // prefix on a big site) then costs array writes, not the growth of objects keyed by number.
+  var scratch = null;
+  function scratchFor(n) {
+    if (!scratch || scratch.best.length !== n) {
+      scratch = {
+        best: new Float64Array(n),   // the current word's best score for each document
+        scores: new Float64Array(n), // summed over the words so far
+        words: new Uint16Array(n),   // how many of the query's words the document matches
+        group: new Int32Array(n),    // documents the current word matched, in first-seen order
+        all: new Int32Array(n)       // documents any word matched, in first-seen order
+      };
+    }
+    return scratch;
   }
 
   // Scores every document: for each query word, the best of its exact term and (for the word
-  // being typed) the terms it is a prefix of, each weighted by idf.
+  // being typed) the terms it is a prefix of, each weighted by idf. Scores are positive
+  // (weights are at least 1, and idf is above 0), so zero marks a document not yet matched.
   function rank(parsed, shards) {
     var n = state.manifest.docs;
-    var scores = {}, matched = {};
-    var groups = parsed.groups;
-    groups.forEach(function (group, g) {
-      var best = {};
+    var s = scratchFor(n);
+    var best = s.best, scores = s.scores, words = s.words, group = s.group, all = s.all;
+    var matchedAll = 0;
+    parsed.groups.forEach(function (g) {
+      var matched = 0;
       function add(list, factor) {
         var idf = 1 + Math.log(n / (list.length / 2 + 1));
-        each(list, function (doc, w) {
-          var s = w * idf * factor;
-          if (!(doc in best) || best[doc] < s) best[doc] = s;
-        });
+        var doc = 0;
+        for (var i = 0; i < list.length; i += 2) {
+          doc += list[i];
+          if (doc >= n) break;
+          var score = list[i + 1] * idf * factor;
+          var was = best[doc];
+          if (was === 0) group[matched++] = doc;
+          if (was < score) best[doc] = score;
+        }
       }
-      if (group.exact) {
-        var list = postings(shards[shardKey(group.exact)] || {}, group.exact);
+      if (g.exact) {
+        var list = postings(shards[shardKey(g.exact)] || {}, g.exact);
         if (list) add(list, 1);
       }
-      group.prefixes.forEach(function (prefix) {
+      g.prefixes.forEach(function (prefix) {
         prefixKeys(prefix).forEach(function (key) {
           var shard = shards[key] || {};
           Object.keys(shard).forEach(function (t) {
-            if (t !== group.exact && t.indexOf(prefix) === 0) add(shard[t], 0.6);
+            if (t !== g.exact && t.indexOf(prefix) === 0) add(shard[t], 0.6);
           });
         });
       });
-      Object.keys(best).forEach(function (doc) {
-        scores[doc] = (scores[doc] || 0) + best[doc];
-        (matched[doc] = matched[doc] || {})[g] = true;
-      });
+      for (var i = 0; i < matched; i++) {
+        var doc = group[i];
+        if (words[doc] === 0) all[matchedAll++] = doc;
+        scores[doc] += best[doc];
+        words[doc] += 1;
+        best[doc] = 0;
+      }
     });
+    var hits = new Array(matchedAll);
+    for (var i = 0; i < matchedAll; i++) {
+      var doc = all[i];
+      hits[i] = { doc: doc, words: words[doc], score: scores[doc] };
+      scores[doc] = 0;
+      words[doc] = 0;
+    }
     // Documents that match more of the words come first; the score orders the rest.
-    return Object.keys(scores).map(function (doc) {
-      return { doc: +doc, words: Object.keys(matched[doc]).length, score: scores[doc] };
-    }).sort(function (a, b) { return b.words - a.words || b.score - a.score || a.doc - b.doc; });
+    return hits.sort(function (a, b) { return b.words - a.words || b.score - a.score || a.doc - b.doc; });
   }
 
   function search(query) {
