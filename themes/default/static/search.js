@@ -196,7 +196,52 @@
     return tokenize(text).map(term).filter(function (t) { return t !== null; });
   }
 
-  var pipeline = { tokenize: tokenize, trim: trim, stem: stem, term: term, terms: terms };
+  // ---------------------------------------------------------------- rank order
+  // Negative when hit `a` ranks before `b`: documents that match more of the query's words
+  // come first, the score orders the rest, and the document number settles ties, so the order
+  // is total and the same however it is reached.
+  function byRank(a, b) { return b.words - a.words || b.score - a.score || a.doc - b.doc; }
+
+  // Rearranges list[lo..hi) so that list[k] is the hit a full sort would put there, and every
+  // hit before it ranks before it (Hoare's selection: linear on average, where a sort is not).
+  function select(list, lo, hi, k) {
+    hi -= 1;
+    while (hi > lo) {
+      var pivot = list[(lo + hi) >> 1];
+      var i = lo, j = hi;
+      while (i <= j) {
+        while (byRank(list[i], pivot) < 0) i++;
+        while (byRank(list[j], pivot) > 0) j--;
+        if (i <= j) { var t = list[i]; list[i] = list[j]; list[j] = t; i++; j--; }
+      }
+      if (k <= j) hi = j;
+      else if (k >= i) lo = i;
+      else return;
+    }
+  }
+
+  // `hits` in rank order, sorted only as far as they are read: the results panel reads a dozen
+  // at a time from the top, and a query of common words on a big site matches tens of
+  // thousands of sections. `slice(start, end)` is what a fully sorted array's would be.
+  function ranked(hits) {
+    var sorted = 0; // hits[0..sorted) are the best `sorted` hits, in order
+    return {
+      length: hits.length,
+      slice: function (start, end) {
+        end = Math.min(end, hits.length);
+        if (end > sorted) {
+          var want = Math.min(hits.length, Math.max(end, sorted * 2, 64));
+          if (want < hits.length) select(hits, sorted, hits.length, want - 1);
+          var top = hits.slice(sorted, want).sort(byRank);
+          for (var i = 0; i < top.length; i++) hits[sorted + i] = top[i];
+          sorted = want;
+        }
+        return hits.slice(start, end);
+      }
+    };
+  }
+
+  var pipeline = { tokenize: tokenize, trim: trim, stem: stem, term: term, terms: terms, ranked: ranked };
   if (typeof module !== "undefined" && module.exports) {
     module.exports = pipeline;
     return;
@@ -359,13 +404,12 @@
       scores[doc] = 0;
       words[doc] = 0;
     }
-    // Documents that match more of the words come first; the score orders the rest.
-    return hits.sort(function (a, b) { return b.words - a.words || b.score - a.score || a.doc - b.doc; });
+    return ranked(hits);
   }
 
   function search(query) {
     var parsed = parseQuery(query);
-    if (!parsed.groups.length) return Promise.resolve({ parsed: parsed, hits: [] });
+    if (!parsed.groups.length) return Promise.resolve({ parsed: parsed, hits: ranked([]) });
     var keys = unique(parsed.exact.map(shardKey).concat([].concat.apply([], parsed.prefixes.map(prefixKeys))));
     return Promise.all(keys.map(loadShard)).then(function () {
       return { parsed: parsed, hits: rank(parsed, state.shards) };
