@@ -14,7 +14,8 @@
 //! postings instead, and splits them into shards by the first two characters of each term once
 //! the site has more than [`SINGLE_SHARD_DOCS`] documents, so a query loads only the shards of its
 //! own words. Document details (title, URL, a stretch of text for the snippet) sit in chunks of
-//! [`DOCS_PER_CHUNK`], loaded only for the results shown. Every file is a script that hands its
+//! [`DOCS_PER_CHUNK`], loaded only for the results shown, which the client picks with a small
+//! table of each page's sections and kind ([`pages_body`]). Every file is a script that hands its
 //! data to `window.flywheelSearch`, so the index loads over HTTP and from `file://` alike.
 
 use std::collections::BTreeMap;
@@ -498,18 +499,21 @@ pub fn build_index(site: &Site, out: &mut Output, diags: &mut Diagnostics) {
         .par_chunks(DOCS_PER_CHUNK)
         .enumerate()
         .map(|(n, chunk)| {
-            let body = docs_body(n, chunk, &kinds);
+            let body = docs_body(n, chunk);
             let path = fingerprinted(&format!("d-{n}"), &body);
             let prepared = out.prepare(&path, body);
             (path, prepared)
         })
         .collect();
+    let pages = pages_body(&docs, &kinds);
+    let pages_path = fingerprinted("p", &pages);
+    out.add(pages_path.clone(), pages, diags);
     let labels: Vec<(String, String)> = kinds
         .iter()
         .map(|k| (k.to_string(), site.config.kind_label(k)))
         .collect();
     let manifest = Manifest {
-        v: 1,
+        v: 2,
         docs: docs.len(),
         chunk: DOCS_PER_CHUNK,
         max_token: MAX_TOKEN_BYTES,
@@ -519,6 +523,7 @@ pub fn build_index(site: &Site, out: &mut Output, diags: &mut Diagnostics) {
             .map(|(k, p, _)| (k.clone(), p.clone()))
             .collect(),
         chunks: chunk_files.iter().map(|(p, _)| p.clone()).collect(),
+        pages: pages_path,
     };
     for (_, path, prepared) in shard_files {
         out.commit(path, prepared, diags);
@@ -584,16 +589,46 @@ struct Manifest {
     docs: usize,
     chunk: usize,
     max_token: usize,
-    /// `[name, label]` for each kind; documents refer to kinds by position.
+    /// `[name, label]` for each kind; the page table refers to kinds by position.
     kinds: Vec<(String, String)>,
     /// Shard key (a term prefix; a term belongs to the longest key it starts with) to file.
     terms: BTreeMap<String, String>,
     chunks: Vec<String>,
+    /// The page table ([`pages_body`]).
+    pages: String,
 }
 
-/// A details chunk: `flywheelSearch.docs(N,[row, ...]);`, each row `[title, heading path, kind
-/// index, url, text]` (arrays keep the chunks small), printed straight into the file's bytes.
-fn docs_body(n: usize, docs: &[SearchDoc], kinds: &[&str]) -> Vec<u8> {
+/// The page table: `flywheelSearch.pages([sections, ...],[kind, ...]);`, for each page in
+/// document order, how many documents (sections) it has and the index of its kind. Documents
+/// are numbered page by page, so from this the client knows each document's page and kind
+/// without its details chunk: it picks the results to show (of one kind, at most two sections
+/// of a page) from the ranks alone, then loads the chunks of just those, all at once, rather
+/// than a dozen candidates' chunks at a time until enough are picked.
+fn pages_body(docs: &[SearchDoc], kinds: &[&str]) -> Vec<u8> {
+    let mut sections = Vec::new();
+    let mut page_kinds = Vec::new();
+    for (i, doc) in docs.iter().enumerate() {
+        if i > 0 && docs[i - 1].page_url == doc.page_url {
+            if let Some(last) = sections.last_mut() {
+                *last += 1;
+            }
+        } else {
+            sections.push(1);
+            page_kinds.push(kinds.iter().position(|&k| k == doc.kind).unwrap_or(0));
+        }
+    }
+    format!(
+        "flywheelSearch.pages({},{});\n",
+        json(&sections),
+        json(&page_kinds)
+    )
+    .into_bytes()
+}
+
+/// A details chunk: `flywheelSearch.docs(N,[row, ...]);`, each row `[title, heading path, url,
+/// text]` (arrays keep the chunks small), printed straight into the file's bytes. A document's
+/// kind is its page's, in the page table ([`pages_body`]).
+fn docs_body(n: usize, docs: &[SearchDoc]) -> Vec<u8> {
     let text: usize = docs
         .iter()
         .map(|d| d.title.len() + d.page_url.len() + d.anchor.len() + SNIPPET_SOURCE_CHARS + 32)
@@ -615,10 +650,7 @@ fn docs_body(n: usize, docs: &[SearchDoc], kinds: &[&str]) -> Vec<u8> {
             }
             write_json_string(&mut body, heading);
         }
-        body.extend_from_slice(b"],");
-        let kind = kinds.iter().position(|&k| k == doc.kind).unwrap_or(0);
-        body.extend_from_slice(itoa::Buffer::new().format(kind).as_bytes());
-        body.extend_from_slice(b",\"");
+        body.extend_from_slice(b"],\"");
         write_json_contents(&mut body, doc.page_url);
         if !doc.anchor.is_empty() {
             body.push(b'#');
@@ -1432,6 +1464,52 @@ mod tests {
             write_number(&mut out, n);
             assert_eq!(out, n.to_string().as_bytes());
         }
+    }
+
+    #[test]
+    fn the_page_table_counts_each_pages_sections_and_names_its_kind() {
+        let doc = |page_url, kind, anchor| SearchDoc {
+            title: "T",
+            headings: Vec::new(),
+            kind,
+            page_url,
+            anchor,
+            text: "x",
+        };
+        let docs = [
+            doc("", "page", ""),
+            doc("a/", "mechanism", ""),
+            doc("a/", "mechanism", "one"),
+            doc("a/", "mechanism", "two"),
+            doc("b/", "page", ""),
+            doc("c/", "principle", "only"),
+        ];
+        let body = pages_body(&docs, &["mechanism", "page", "principle"]);
+        assert_eq!(
+            String::from_utf8_lossy(&body),
+            "flywheelSearch.pages([1,3,1,1],[1,0,1,2]);\n"
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&pages_body(&[], &[])),
+            "flywheelSearch.pages([],[]);\n"
+        );
+    }
+
+    #[test]
+    fn a_details_row_is_title_headings_url_and_text() {
+        let doc = SearchDoc {
+            title: "Fire \"phone\"",
+            headings: vec!["Lessons", "Write-down"],
+            kind: "case-study",
+            page_url: "case-studies/fire-phone/",
+            anchor: "write-down",
+            text: "The write-down.",
+        };
+        assert_eq!(
+            String::from_utf8_lossy(&docs_body(3, &[doc])),
+            "flywheelSearch.docs(3,[[\"Fire \\\"phone\\\"\",[\"Lessons\",\"Write-down\"],\
+             \"case-studies/fire-phone/#write-down\",\"The write-down.\"]]);\n"
+        );
     }
 
     #[test]

@@ -106,6 +106,21 @@ test("matched words are highlighted in the snippet and the badge names the kind"
   await context.close();
 });
 
+test("at most two sections of one page are shown", async () => {
+  // The Fire phone case study has more than two sections about the Fire phone; the others
+  // make room for other pages.
+  const { context, results } = await searchFor(root.url, "fire phone");
+  await context.close();
+  const perPage = {};
+  for (const r of results) {
+    const page = r.href.split("#")[0];
+    perPage[page] = (perPage[page] || 0) + 1;
+  }
+  assert.equal(perPage["./case-studies/fire-phone/"], 2, JSON.stringify(results));
+  assert.ok(Object.values(perPage).every((n) => n <= 2), JSON.stringify(perPage));
+  assert.ok(results.length > 2, JSON.stringify(results));
+});
+
 test("a filter by kind keeps only that kind", async () => {
   const { context, results } = await searchFor(root.url, "customer", { kind: "case-study" });
   await context.close();

@@ -139,6 +139,16 @@ fn the_build_writes_an_index_that_pages_point_at() {
         manifest.contains("\"terms\":{\"\":"),
         "a small site has one shard"
     );
+    let pages = manifest
+        .split("\"pages\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the manifest names the page table");
+    assert!(pages.starts_with("search/p."), "{pages}");
+    assert!(
+        run.output(pages).starts_with("flywheelSearch.pages(["),
+        "the page table is written where the manifest says"
+    );
 }
 
 #[test]

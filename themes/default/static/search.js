@@ -252,7 +252,7 @@
   var MAX_RESULTS = 10;
   var PER_PAGE = 2;
 
-  var state = { manifest: null, shards: {}, chunks: {}, waiting: {}, base: "" };
+  var state = { manifest: null, pages: null, shards: {}, chunks: {}, waiting: {}, base: "" };
   function settle(key, value) {
     var list = state.waiting[key] || [];
     delete state.waiting[key];
@@ -260,6 +260,7 @@
   }
   global.flywheelSearch = {
     manifest: function (m) { state.manifest = m; settle("manifest", m); },
+    pages: function (sections, kinds) { state.pages = pageTable(sections, kinds); settle("pages", state.pages); },
     terms: function (key, map) { state.shards[key] = map; settle("t:" + key, map); },
     docs: function (n, rows) { state.chunks[n] = rows; settle("d:" + n, rows); }
   };
@@ -278,8 +279,26 @@
       document.head.appendChild(script);
     });
   }
-  function loadManifest(src) {
-    return load("manifest", src, function () { return state.manifest; });
+  // The manifest, then the page table it names; null if either cannot be loaded.
+  function loadIndex(src) {
+    return load("manifest", src, function () { return state.manifest; }).then(function (m) {
+      if (!m) return null;
+      return load("pages", state.base + m.pages, function () { return state.pages; }).then(function (p) {
+        return p ? m : null;
+      });
+    });
+  }
+  // Each document's page and each page's kind, from the page table: for every page in document
+  // order, its number of documents (sections) and the index of its kind.
+  function pageTable(sections, kinds) {
+    var total = 0;
+    for (var p = 0; p < sections.length; p++) total += sections[p];
+    var page = new Int32Array(total);
+    var doc = 0;
+    for (p = 0; p < sections.length; p++) {
+      for (var s = 0; s < sections[p]; s++) page[doc++] = p;
+    }
+    return { page: page, kind: kinds };
   }
   function loadShard(key) {
     var file = state.manifest.terms[key];
@@ -416,36 +435,34 @@
     });
   }
 
-  // Picks the top results, at most PER_PAGE sections of one page, optionally of one kind.
-  // Candidates are looked at a dozen at a time, so the details of only a few chunks load.
+  // Picks the top results, at most PER_PAGE sections of one page, optionally of one kind,
+  // from the ranks and the page table alone, then loads the details of just those: every chunk
+  // they need at once, one round of requests however far down the ranking they come from.
   var BATCH = 12;
   function details(hits, kind) {
-    var chunk = state.manifest.chunk;
-    var needed = [], picked = [];
-    // Kind filtering needs the rows, so load rows for candidates in rank order, a few at a time.
-    function step(start) {
-      var slice = hits.slice(start, start + BATCH);
-      if (!slice.length || picked.length >= MAX_RESULTS) return Promise.resolve(picked);
-      needed = unique(slice.map(function (h) { return Math.floor(h.doc / chunk); }));
-      return Promise.all(needed.map(loadChunk)).then(function () {
-        var perPage = {};
-        picked.forEach(function (p) { perPage[p.page] = (perPage[p.page] || 0) + 1; });
-        slice.forEach(function (h) {
-          if (picked.length >= MAX_RESULTS) return;
-          var rows = state.chunks[Math.floor(h.doc / chunk)];
-          var row = rows && rows[h.doc % chunk];
-          if (!row) return;
-          var kindName = state.manifest.kinds[row[2]][0];
-          if (kind && kindName !== kind) return;
-          var page = row[3].split("#")[0];
-          if ((perPage[page] || 0) >= PER_PAGE) return;
-          perPage[page] = (perPage[page] || 0) + 1;
-          picked.push({ row: row, page: page, kind: kindName, label: state.manifest.kinds[row[2]][1] });
-        });
-        return step(start + BATCH);
+    var chunk = state.manifest.chunk, kinds = state.manifest.kinds, table = state.pages;
+    var picked = [], perPage = {};
+    for (var start = 0; start < hits.length && picked.length < MAX_RESULTS; start += BATCH) {
+      hits.slice(start, start + BATCH).forEach(function (h) {
+        if (picked.length >= MAX_RESULTS) return;
+        var page = table.page[h.doc];
+        if (page === undefined) return;
+        var k = kinds[table.kind[page]];
+        if (!k) return;
+        if (kind && k[0] !== kind) return;
+        if ((perPage[page] || 0) >= PER_PAGE) return;
+        perPage[page] = (perPage[page] || 0) + 1;
+        picked.push({ doc: h.doc, page: page, kind: k[0], label: k[1] });
       });
     }
-    return step(0);
+    var needed = unique(picked.map(function (p) { return Math.floor(p.doc / chunk); }));
+    return Promise.all(needed.map(loadChunk)).then(function () {
+      return picked.filter(function (p) {
+        var rows = state.chunks[Math.floor(p.doc / chunk)];
+        p.row = rows && rows[p.doc % chunk];
+        return !!p.row;
+      });
+    });
   }
 
   // ---------------------------------------------------------------- the page
@@ -507,7 +524,7 @@
     var generation = 0;
     box.hidden = false;
 
-    function ready() { return loadManifest(indexSrc); }
+    function ready() { return loadIndex(indexSrc); }
     function open() { panel.hidden = false; input.setAttribute("aria-expanded", "true"); }
     function close() {
       panel.hidden = true;
@@ -538,7 +555,7 @@
         item.setAttribute("aria-selected", "false");
         item.id = "search-result-" + i;
         var link = el("a");
-        link.href = href(row[3]);
+        link.href = href(row[2]);
         link.tabIndex = -1;
         var head = el("span", "result-head");
         head.appendChild(el("span", "result-kind", r.label));
@@ -547,7 +564,7 @@
         head.appendChild(title);
         link.appendChild(head);
         var snippet = el("span", "result-snippet");
-        highlight(snippet, snippetText(row[4], parsed), parsed);
+        highlight(snippet, snippetText(row[3], parsed), parsed);
         link.appendChild(snippet);
         item.appendChild(link);
         item.addEventListener("mousedown", function (e) { e.preventDefault(); });
