@@ -241,7 +241,51 @@
     };
   }
 
-  var pipeline = { tokenize: tokenize, trim: trim, stem: stem, term: term, terms: terms, ranked: ranked };
+  // ---------------------------------------------------------------- postings
+  // A term's postings are one string of base-32 numbers (search.rs, `write_postings`): how many
+  // documents have the term, then for each, in document order, its distance from the previous
+  // one and its weight. A number is written least significant digit first; a digit from the
+  // first half of DIGITS ends it, one from the second half continues it.
+  var DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  var DIGIT = new Int8Array(128);
+  for (var d = 0; d < DIGITS.length; d++) DIGIT[DIGITS.charCodeAt(d)] = d;
+
+  // How many documents `code` lists: its first number.
+  function postingCount(code) {
+    var value = 0, scale = 1;
+    for (var i = 0; i < code.length; i++) {
+      var digit = DIGIT[code.charCodeAt(i)];
+      if (digit < 32) return value + digit * scale;
+      value += (digit - 32) * scale;
+      scale *= 32;
+    }
+    return value;
+  }
+
+  // Calls fn(doc, weight) for each document `code` lists, in document order.
+  function eachPosting(code, fn) {
+    var numbers = 0, doc = 0, gap = 0, value = 0, scale = 1;
+    for (var i = 0; i < code.length; i++) {
+      var digit = DIGIT[code.charCodeAt(i)];
+      if (digit >= 32) {
+        value += (digit - 32) * scale;
+        scale *= 32;
+        continue;
+      }
+      value += digit * scale;
+      // The count, then gap and weight in turn.
+      if (numbers > 0 && numbers % 2 === 1) gap = value;
+      else if (numbers > 0) { doc += gap; fn(doc, value); }
+      numbers++;
+      value = 0;
+      scale = 1;
+    }
+  }
+
+  var pipeline = {
+    tokenize: tokenize, trim: trim, stem: stem, term: term, terms: terms, ranked: ranked,
+    postingCount: postingCount, eachPosting: eachPosting
+  };
   if (typeof module !== "undefined" && module.exports) {
     module.exports = pipeline;
     return;
@@ -384,17 +428,15 @@
     var matchedAll = 0;
     parsed.groups.forEach(function (g) {
       var matched = 0;
-      function add(list, factor) {
-        var idf = 1 + Math.log(n / (list.length / 2 + 1));
-        var doc = 0;
-        for (var i = 0; i < list.length; i += 2) {
-          doc += list[i];
-          if (doc >= n) break;
-          var score = list[i + 1] * idf * factor;
+      function add(code, factor) {
+        var idf = 1 + Math.log(n / (postingCount(code) + 1));
+        eachPosting(code, function (doc, weight) {
+          if (doc >= n) return;
+          var score = weight * idf * factor;
           var was = best[doc];
           if (was === 0) group[matched++] = doc;
           if (was < score) best[doc] = score;
-        }
+        });
       }
       if (g.exact) {
         var list = postings(shards[shardKey(g.exact)] || {}, g.exact);
