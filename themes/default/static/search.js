@@ -204,7 +204,7 @@
 
   // Rearranges list[lo..hi) so that list[k] is the hit a full sort would put there, and every
   // hit before it ranks before it (Hoare's selection: linear on average, where a sort is not).
-  function select(list, lo, hi, k) {
+  function selectRank(list, lo, hi, k) {
     hi -= 1;
     while (hi > lo) {
       var pivot = list[(lo + hi) >> 1];
@@ -231,7 +231,7 @@
         end = Math.min(end, hits.length);
         if (end > sorted) {
           var want = Math.min(hits.length, Math.max(end, sorted * 2, 64));
-          if (want < hits.length) select(hits, sorted, hits.length, want - 1);
+          if (want < hits.length) selectRank(hits, sorted, hits.length, want - 1);
           var top = hits.slice(sorted, want).sort(byRank);
           for (var i = 0; i < top.length; i++) hits[sorted + i] = top[i];
           sorted = want;
