@@ -250,20 +250,10 @@
   var DIGIT = new Int8Array(128);
   for (var d = 0; d < DIGITS.length; d++) DIGIT[DIGITS.charCodeAt(d)] = d;
 
-  // How many documents `code` lists: its first number.
-  function postingCount(code) {
-    var value = 0, scale = 1;
-    for (var i = 0; i < code.length; i++) {
-      var digit = DIGIT[code.charCodeAt(i)];
-      if (digit < 32) return value + digit * scale;
-      value += (digit - 32) * scale;
-      scale *= 32;
-    }
-    return value;
-  }
-
-  // Calls fn(doc, weight) for each document `code` lists, in document order.
-  function eachPosting(code, fn) {
+  // Reads the postings `code`: calls count(n) with how many documents it lists, then
+  // fn(doc, weight) for each, in document order. (The count comes first so that a caller can
+  // weigh the term by it before the documents arrive: one pass over the string.)
+  function eachPosting(code, count, fn) {
     var numbers = 0, doc = 0, gap = 0, value = 0, scale = 1;
     for (var i = 0; i < code.length; i++) {
       var digit = DIGIT[code.charCodeAt(i)];
@@ -274,8 +264,9 @@
       }
       value += digit * scale;
       // The count, then gap and weight in turn.
-      if (numbers > 0 && numbers % 2 === 1) gap = value;
-      else if (numbers > 0) { doc += gap; fn(doc, value); }
+      if (numbers === 0) count(value);
+      else if (numbers % 2 === 1) gap = value;
+      else { doc += gap; fn(doc, value); }
       numbers++;
       value = 0;
       scale = 1;
@@ -284,7 +275,7 @@
 
   var pipeline = {
     tokenize: tokenize, trim: trim, stem: stem, term: term, terms: terms, ranked: ranked,
-    postingCount: postingCount, eachPosting: eachPosting
+    eachPosting: eachPosting
   };
   if (typeof module !== "undefined" && module.exports) {
     module.exports = pipeline;
@@ -429,8 +420,9 @@
     parsed.groups.forEach(function (g) {
       var matched = 0;
       function add(code, factor) {
-        var idf = 1 + Math.log(n / (postingCount(code) + 1));
-        eachPosting(code, function (doc, weight) {
+        var idf = 0;
+        function weigh(count) { idf = 1 + Math.log(n / (count + 1)); }
+        eachPosting(code, weigh, function (doc, weight) {
           if (doc >= n) return;
           var score = weight * idf * factor;
           var was = best[doc];
