@@ -667,29 +667,58 @@ fn docs_body(n: usize, docs: &[SearchDoc]) -> Vec<u8> {
     body
 }
 
-/// One term and where it occurs: (document, weight) lists in document order, one per chunk of
-/// documents that has the term, borrowed from the chunks' [`ChunkIndex`]es. They are written
-/// out as they are, never merged into one list.
+/// One term and where it occurs: lists in document order, one per chunk of documents that has
+/// the term, borrowed from the chunks' [`ChunkIndex`]es. They are written out as they are,
+/// never merged into one list.
 #[derive(Debug)]
 struct TermPostings<'a> {
     term: &'a str,
-    lists: Vec<&'a [(u32, u32)]>,
+    lists: Vec<PostingList<'a>>,
 }
 
 impl TermPostings<'_> {
     /// How many documents have the term.
     fn pairs(&self) -> usize {
-        self.lists.iter().map(|list| list.len()).sum()
+        self.lists.iter().map(|list| list.postings.len()).sum()
     }
 }
 
-/// The postings of one chunk of documents: term `id`'s (document, weight) pairs are
+/// A document's number counted from the first of its chunk, and the term's weight in it. Four
+/// bytes rather than two full numbers: the postings are the largest thing the analysis holds
+/// (six million of them at 10,000 pages), and they are written to their terms' places in a
+/// counting sort, one scattered write each, so half the bytes is half the memory that sort
+/// touches. Chunks hold at most [`MAX_CHUNK_DOCS`] documents, and a weight is at most
+/// `(BOOST_TITLE + BOOST_HEADINGS + BOOST_BODY) * WEIGHT_SCALE`, so both fit.
+type Posting = (u16, u16);
+
+/// The most documents in one chunk of the analysis, so that a [`Posting`] can number them.
+const MAX_CHUNK_DOCS: usize = 1 << 16;
+
+/// One chunk's postings of one term.
+#[derive(Debug, Clone, Copy)]
+struct PostingList<'a> {
+    /// The number of the chunk's first document.
+    first: u32,
+    postings: &'a [Posting],
+}
+
+impl PostingList<'_> {
+    /// (document, weight) pairs, in document order.
+    fn pairs(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        let first = self.first;
+        (self.postings.iter())
+            .map(move |&(doc, weight)| (first + u32::from(doc), u32::from(weight)))
+    }
+}
+
+/// The postings of one chunk of documents: term `id`'s postings are
 /// `postings[starts[id]..starts[id + 1]]`, in document order, where ids are those of the
 /// [`Analyzer`] of the worker that built the chunk ([`Analysis::vocabularies`]).
 struct ChunkIndex {
     worker: usize,
-    starts: Vec<usize>,
-    postings: Vec<(u32, u32)>,
+    first: u32,
+    starts: Vec<u32>,
+    postings: Vec<Posting>,
 }
 
 impl ChunkIndex {
@@ -699,6 +728,7 @@ impl ChunkIndex {
     /// in a counting sort. Pushing to a list per term instead touches a different list, far
     /// from the last one, for nearly every pair: that cost a fifth of the analysis.
     fn build(worker: &mut Worker, docs: &[SearchDoc], first: usize) -> ChunkIndex {
+        debug_assert!(docs.len() <= MAX_CHUNK_DOCS);
         let mut weights = std::mem::take(&mut worker.weights);
         weights.clear();
         let mut doc_ends = Vec::with_capacity(docs.len());
@@ -708,7 +738,7 @@ impl ChunkIndex {
                 .weigh(&mut worker.analyzer, doc, &mut weights);
             doc_ends.push(weights.len());
         }
-        let mut starts = vec![0; worker.analyzer.term_count() + 1];
+        let mut starts: Vec<u32> = vec![0; worker.analyzer.term_count() + 1];
         for &(id, _) in &weights {
             starts[id as usize + 1] += 1;
         }
@@ -719,10 +749,10 @@ impl ChunkIndex {
         let mut postings = vec![(0, 0); weights.len()];
         let mut doc_start = 0;
         for (n, &doc_end) in doc_ends.iter().enumerate() {
-            let doc = (first + n) as u32;
+            let doc = n as u16;
             for &(id, weight) in &weights[doc_start..doc_end] {
                 let slot = &mut next[id as usize];
-                postings[*slot] = (doc, weight);
+                postings[*slot as usize] = (doc, weight);
                 *slot += 1;
             }
             doc_start = doc_end;
@@ -730,6 +760,7 @@ impl ChunkIndex {
         worker.weights = weights;
         ChunkIndex {
             worker: worker.number,
+            first: first as u32,
             starts,
             postings,
         }
@@ -737,10 +768,13 @@ impl ChunkIndex {
 
     /// The pairs of the term with id `id` (in the chunk's worker's vocabulary), if the chunk
     /// has it.
-    fn list(&self, id: u32) -> Option<&[(u32, u32)]> {
+    fn list(&self, id: u32) -> Option<PostingList<'_>> {
         let id = id as usize;
         let (&start, &end) = (self.starts.get(id)?, self.starts.get(id + 1)?);
-        (start < end).then(|| &self.postings[start..end])
+        (start < end).then(|| PostingList {
+            first: self.first,
+            postings: &self.postings[start as usize..end as usize],
+        })
     }
 }
 
@@ -752,7 +786,7 @@ struct Worker {
     weigher: Weigher,
     /// The flat list of a chunk's weights, kept for the next chunk: growing a new one for
     /// each chunk touched fresh memory each time.
-    weights: Vec<(u32, u32)>,
+    weights: Vec<(u32, u16)>,
 }
 
 impl Worker {
@@ -813,10 +847,11 @@ fn analyse(docs: &[SearchDoc]) -> Analysis {
 /// thread's share, which keeps the lists it holds while it sorts them small; once less than
 /// half the documents are left, chunks shrink with what is left (down to a sixteenth of a
 /// share), so the workers finish close together instead of one waiting out another's last
-/// large chunk. Every chunk has at least 512 documents: each one costs a merge.
+/// large chunk. Every chunk has at least 512 documents (each one costs a merge), and at most
+/// [`MAX_CHUNK_DOCS`].
 fn chunk_bounds(len: usize, threads: usize) -> Vec<Range<usize>> {
-    let largest = len.div_ceil(threads * 4).max(512);
-    let smallest = len.div_ceil(threads * 16).max(512);
+    let largest = len.div_ceil(threads * 4).clamp(512, MAX_CHUNK_DOCS);
+    let smallest = len.div_ceil(threads * 16).clamp(512, MAX_CHUNK_DOCS);
     let mut bounds = Vec::new();
     let mut start = 0;
     while start < len {
@@ -913,7 +948,7 @@ impl Weigher {
     /// The weight of each term of one document, summed over its fields: the square root of the
     /// term's count over the square root of the field's length, times the field's boost.
     /// Appends `(term id, weight)` for each of the document's terms to `out`.
-    fn weigh(&mut self, analyzer: &mut Analyzer, doc: &SearchDoc, out: &mut Vec<(u32, u32)>) {
+    fn weigh(&mut self, analyzer: &mut Analyzer, doc: &SearchDoc, out: &mut Vec<(u32, u16)>) {
         self.doc_terms.clear();
         // The heading path is analysed heading by heading: tokens never span two headings, so
         // that is what analysing them joined by spaces gives, without joining them.
@@ -956,7 +991,9 @@ impl Weigher {
         }
         out.extend(self.doc_terms.iter().map(|&id| {
             let score = std::mem::take(&mut self.scores[id as usize]);
-            (id, round_to_u32(score * WEIGHT_SCALE).max(1))
+            // At most (10 + 5 + 1) * 100 = 1,600: see [`Posting`].
+            let weight = round_to_u32(score * WEIGHT_SCALE).clamp(1, u16::MAX.into());
+            (id, weight as u16)
         }));
     }
 }
@@ -1063,12 +1100,12 @@ fn write_json_escape(out: &mut Vec<u8>, byte: u8) {
 /// posting takes about three characters, where the same numbers as a JSON array of decimals
 /// took about five and a half: the shards are half the size, a sixth smaller compressed, and
 /// quicker to write. The client decodes them in `search.js` (`eachPosting`).
-fn write_postings(out: &mut Vec<u8>, lists: &[&[(u32, u32)]]) {
-    let count: usize = lists.iter().map(|list| list.len()).sum();
+fn write_postings(out: &mut Vec<u8>, lists: &[PostingList]) {
+    let count: usize = lists.iter().map(|list| list.postings.len()).sum();
     out.push(b'"');
     write_varint(out, u32::try_from(count).unwrap_or(u32::MAX));
     let mut previous = 0;
-    for &(doc, weight) in lists.iter().copied().flatten() {
+    for (doc, weight) in lists.iter().flat_map(PostingList::pairs) {
         write_varint(out, doc - previous);
         write_varint(out, weight);
         previous = doc;
@@ -1365,6 +1402,11 @@ mod tests {
         let in_heading = weight(doc("x", "Frugality", "y"));
         let in_body = weight(doc("x", "y", "Frugality"));
         assert!(in_title > in_heading && in_heading > in_body);
+        // The heaviest a term can be: the whole of every field. A posting holds it.
+        let everywhere = weight(doc("Frugality", "Frugality", "Frugality"));
+        let heaviest = (BOOST_TITLE + BOOST_HEADINGS + BOOST_BODY) * WEIGHT_SCALE;
+        assert_eq!(f64::from(everywhere), heaviest);
+        assert!(heaviest <= f64::from(u16::MAX));
     }
 
     #[test]
@@ -1391,7 +1433,7 @@ mod tests {
         let terms: Vec<(&str, Vec<Vec<u32>>)> = postings(&analysis)
             .iter()
             .map(|t| {
-                let docs = t.lists.iter().map(|l| l.iter().map(|p| p.0).collect());
+                let docs = t.lists.iter().map(|l| l.pairs().map(|p| p.0).collect());
                 (t.term, docs.collect())
             })
             .collect();
@@ -1423,12 +1465,15 @@ mod tests {
 
     #[test]
     fn shards_split_until_small_enough() {
-        let pairs = [(0, 0); 5];
+        let postings = [(0, 0); 5];
         let terms: Vec<TermPostings> = ["a", "ab", "abc", "abd", "b", "ba", "bb"]
             .into_iter()
             .map(|term| TermPostings {
                 term,
-                lists: vec![&pairs[..]],
+                lists: vec![PostingList {
+                    first: 0,
+                    postings: &postings,
+                }],
             })
             .collect();
         let one = split_into_shards(&terms, usize::MAX);
@@ -1461,13 +1506,31 @@ mod tests {
     #[test]
     fn postings_are_a_count_then_gaps_and_weights() {
         let mut out = Vec::new();
-        write_postings(&mut out, &[&[(3, 10), (7, 20)], &[(40, 1000)]]);
+        let chunks = [
+            PostingList {
+                first: 0,
+                postings: &[(3, 10), (7, 20)],
+            },
+            // Document 40: the second chunk starts at document 32.
+            PostingList {
+                first: 32,
+                postings: &[(8, 1000)],
+            },
+        ];
+        write_postings(&mut out, &chunks);
         // 3 pairs; gap 3, weight 10; gap 4, weight 20; gap 33 = 1 + 1 * 32 (a continuing 1,
         // then an ending 1), weight 1000 = 8 + 31 * 32.
         assert_eq!(String::from_utf8_lossy(&out), "\"DDKEUhBof\"");
         // The same numbers the client's test decodes (tests/browser/ranking.test.mjs).
         let mut golden = Vec::new();
-        write_postings(&mut golden, &[&[(0, 1), (31, 32), (1_100, 33_000)]]);
+        let postings = [(0, 1), (31, 32), (1_100, 33_000)];
+        write_postings(
+            &mut golden,
+            &[PostingList {
+                first: 0,
+                postings: &postings,
+            }],
+        );
         assert_eq!(String::from_utf8_lossy(&golden), "\"DABfgBthBongB\"");
     }
 
@@ -1542,11 +1605,23 @@ mod tests {
             &[
                 TermPostings {
                     term: "a\"b",
-                    lists: vec![&[(1, 2)]],
+                    lists: vec![PostingList {
+                        first: 0,
+                        postings: &[(1, 2)],
+                    }],
                 },
                 TermPostings {
                     term: "ab",
-                    lists: vec![&[(0, 1)], &[(5, 3)]],
+                    lists: vec![
+                        PostingList {
+                            first: 0,
+                            postings: &[(0, 1)],
+                        },
+                        PostingList {
+                            first: 4,
+                            postings: &[(1, 3)],
+                        },
+                    ],
                 },
             ],
         );
