@@ -713,7 +713,9 @@ impl PostingList<'_> {
 
 /// The postings of one chunk of documents: term `id`'s postings are
 /// `postings[starts[id]..starts[id + 1]]`, in document order, where ids are those of the
-/// [`Analyzer`] of the worker that built the chunk ([`Analysis::vocabularies`]).
+/// [`Analyzer`] of the worker that built the chunk ([`Analysis::vocabularies`]). `starts` are
+/// 32-bit like term ids: a chunk has at most one posting per token of its text, so it would
+/// need gigabytes of text to pass four billion.
 struct ChunkIndex {
     worker: usize,
     first: u32,
